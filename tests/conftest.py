@@ -37,7 +37,7 @@ def _pg_reachable_or_skip() -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_database_url() -> Iterator[str]:
+def postgresql_database_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test process, dropped at the end."""
     _pg_reachable_or_skip()
     name = f"evperks_test_{uuid.uuid4().hex[:12]}"
@@ -66,7 +66,6 @@ def empty_all_tables(db: Database) -> None:
         if db.is_sqlite:
             for name in names:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
         else:
             conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 

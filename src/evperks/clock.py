@@ -42,12 +42,13 @@ class SandboxClock:
         return frozen if frozen is not None else datetime.now(UTC)
 
     def move_to(self, instant: datetime) -> datetime:
-        """Stand the clock still at ``instant``; moving it back is refused."""
+        """Stand the clock still at ``instant``. The first move may go anywhere (a fresh sandbox can start
+        in the past to replay a worked example); once set, moving it back is refused."""
         real_now = datetime.now(UTC)
         with self._db.write() as conn:
             current = conn.execute(select(sandbox_clock.c.now)).scalar_one_or_none()
-            if instant < (current if current is not None else real_now):
-                raise ClockMovedBackwards(current or real_now)
+            if current is not None and instant < current:
+                raise ClockMovedBackwards(current)
             if current is None:
                 conn.execute(insert(sandbox_clock).values(id=1, now=instant, set_at=real_now))
             else:

@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers, problem+json errors, request schemas."""

@@ -1,0 +1,89 @@
+"""Every error leaves as application/problem+json (RFC 9457) naming the fields at fault."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from evperks.api.responses import json_response
+from evperks.clock import ClockMovedBackwards
+from evperks.services.errors import ServiceError
+
+log = logging.getLogger("evperks.api")
+PROBLEM = "application/problem+json"
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input",
+           500: "Internal server error"}
+
+
+def problem(request: Request, status: int, detail: str, errors: list[tuple[str, str]] = (), title: str | None = None) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": [{"field": f, "message": m} for f, m in errors],
+    }
+    return json_response(body, zone=request.app.state.ctx.zone, status=status, media_type=PROBLEM)
+
+
+_VALIDITY_TAGS = {"days", "window"}  # the discriminator value pydantic puts after "validity"
+
+
+def _field(loc: tuple) -> str:
+    """('body', 'validity', 'days', 'days') → 'validity.days'; ('query', 'limit') → 'limit'; union-member
+    labels such as 'constrained-int' or "literal['auto']" are not fields and are dropped."""
+    parts = [p for p in loc[1:] if isinstance(p, int) or str(p).isidentifier()]
+    kept = [str(p) for i, p in enumerate(parts) if not (i > 0 and parts[i - 1] == "validity" and p in _VALIDITY_TAGS)]
+    return ".".join(kept) or "body"
+
+
+def _validation_problem(request: Request, exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(request, 400, "The request body is not valid JSON", [("body", "not valid JSON")])
+    messages: dict[str, list[str]] = {}
+    for error in errors:
+        field_messages = messages.setdefault(_field(tuple(error["loc"])), [])
+        if (message := _message(error)) not in field_messages:
+            field_messages.append(message)
+    fields = [(field, "; or ".join(texts)) for field, texts in messages.items()]
+    return problem(request, 422, "Some fields are invalid: " + ", ".join(f for f, _ in fields), fields)
+
+
+def _message(error: dict) -> str:
+    if error.get("type") == "missing":
+        return "is required"
+    if error.get("type") == "extra_forbidden":
+        return "is not a known field"
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
+        return _validation_problem(request, exc)
+
+    @app.exception_handler(ServiceError)
+    async def _on_service_error(request: Request, exc: ServiceError) -> Response:
+        return problem(request, exc.status, exc.detail, exc.errors, exc.title)
+
+    @app.exception_handler(ClockMovedBackwards)
+    async def _on_clock_back(request: Request, exc: ClockMovedBackwards) -> Response:
+        return problem(request, 409, str(exc), [("now", "must not be before the sandbox clock")])
+
+    @app.exception_handler(HTTPException)
+    async def _on_http(request: Request, exc: HTTPException) -> Response:
+        response = problem(request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "An unexpected error occurred; nothing was changed")

@@ -1,0 +1,19 @@
+"""JSON out: orjson, with instants shown in the operator's zone (``2026-03-17T00:00:00+08:00``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import orjson
+from starlette.responses import Response
+
+
+def json_response(body: object, *, zone: ZoneInfo, status: int = 200, media_type: str = "application/json") -> Response:
+    def default(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.astimezone(zone).isoformat()
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+
+    content = orjson.dumps(body, default=default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return Response(content, status_code=status, media_type=media_type)

@@ -1,0 +1,99 @@
+"""Calls from the charging platform (role platform)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from starlette.responses import Response
+
+from evperks.api import schemas
+from evperks.api.deps import CtxDep, require_platform
+from evperks.api.responses import json_response
+from evperks.domain.timecal import as_utc
+from evperks.domain.units import InvalidEnergy, kwh_to_wh
+from evperks.domain.vouchers import VoucherStatus
+from evperks.services import members, stations, vouchers
+from evperks.services.errors import Invalid
+from evperks.services.settlement import ChargeOrder, quote, settle
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
+def put_station(station_id: PathId, body: schemas.StationIn, ctx: CtxDep) -> Response:
+    """Create or update a station (201 when created)."""
+    station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city)
+    return json_response(station, zone=ctx.zone, status=201 if created else 200)
+
+
+@router.post("/members", status_code=201, response_model=schemas.MemberOut, tags=["members"])
+def register_member(body: schemas.MemberIn, ctx: CtxDep) -> Response:
+    """Register a member; runs registration and referral rules. A known phone is 409."""
+    member = members.register_member(
+        ctx,
+        phone=body.phone,
+        member_id=body.id,
+        nickname=body.nickname,
+        channel=body.channel,
+        invite_code=body.invite_code,
+        registered_at=as_utc(body.registered_at, ctx.zone) if body.registered_at else None,
+        tags=tuple(body.tags),
+    )
+    return json_response(member, zone=ctx.zone, status=201)
+
+
+@router.get("/members/{member_id}", response_model=schemas.MemberOut, tags=["members"])
+def get_member(member_id: PathId, ctx: CtxDep) -> Response:
+    """A member with wallet and points balances."""
+    return json_response(members.get_member(ctx, member_id), zone=ctx.zone)
+
+
+@router.get("/members/{member_id}/vouchers", response_model=schemas.VoucherPage, tags=["vouchers"])
+def list_member_vouchers(
+    member_id: PathId, ctx: CtxDep, status: VoucherStatus | None = None, limit: Limit = 50, cursor: str | None = None
+) -> Response:
+    """The member's vouchers, newest first, optionally of one status."""
+    result = vouchers.list_member_vouchers(ctx, member_id=member_id, status=status, limit=limit, cursor=cursor)
+    return json_response(result, zone=ctx.zone)
+
+
+@router.post("/charge-orders/quote", response_model=schemas.SettlementOut, tags=["settlement"])
+def quote_charge_order(body: schemas.QuoteIn, ctx: CtxDep) -> Response:
+    """The breakdown settling this order would give now; commits nothing."""
+    return json_response(quote(ctx, _order(body, ctx)), zone=ctx.zone)
+
+
+@router.post(
+    "/charge-orders",
+    status_code=201,
+    response_model=schemas.SettlementOut,
+    responses={200: {"model": schemas.SettlementOut, "description": "A replay: the first settlement's body"}},
+    tags=["settlement"],
+)
+def settle_charge_order(body: schemas.ChargeOrderIn, ctx: CtxDep) -> Response:
+    """Settle a finished charge order. The same order_no again returns the first body (200)."""
+    result, created = settle(ctx, _order(body, ctx))
+    return json_response(result, zone=ctx.zone, status=201 if created else 200)
+
+
+def _order(body: schemas.QuoteIn, ctx) -> ChargeOrder:
+    try:
+        energy_wh = kwh_to_wh(body.energy_kwh)
+    except InvalidEnergy as exc:
+        raise Invalid(str(exc), field="energy_kwh") from exc
+    return ChargeOrder(
+        order_no=getattr(body, "order_no", None),
+        member_id=body.member_id,
+        station_id=body.station_id,
+        start_time=as_utc(body.start_time, ctx.zone),
+        end_time=as_utc(body.end_time, ctx.zone),
+        energy_wh=energy_wh,
+        elec_fee_fen=body.elec_fee_fen,
+        service_fee_fen=body.service_fee_fen,
+        voucher=body.voucher_id,
+        use_points=body.use_points,
+        use_wallet=body.use_wallet,
+    )

@@ -1,0 +1,231 @@
+"""Request and response bodies of the public API (see docs/api.md for the contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
+
+MAX_FEN = 10**12  # ten billion yuan: far beyond any real bill, far below any integer overflow
+
+Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
+PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+EnergyKwh = Annotated[float | str, Field(description="kWh, a number or decimal string with at most 3 decimals")]
+
+
+class Body(BaseModel):
+    """Unknown fields are refused: a misspelt ``use_wallet`` must not silently change a bill."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- stations and members -------------------------------------------------------------------------
+
+class StationIn(Body):
+    name: Name
+    city: Text100 = ""
+
+
+class StationOut(BaseModel):
+    id: str
+    name: str
+    city: str
+
+
+class MemberIn(Body):
+    id: Id | None = None
+    phone: Annotated[str, StringConstraints(max_length=20)]
+    nickname: Text100 = ""
+    channel: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    invite_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)] | None = None
+    registered_at: datetime | None = None
+    tags: Annotated[list[Tag], Field(max_length=50)] = []
+
+
+class MemberOut(BaseModel):
+    id: str
+    phone: str
+    nickname: str
+    channel: str
+    registered_at: datetime
+    invite_code: str
+    invited_by: str | None
+    tags: list[str]
+    charge_count: int
+    total_energy_kwh: str
+    total_paid_fen: int
+    last_charge_at: datetime | None
+    wallet_balance_fen: int
+    points_balance: int
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+# --- vouchers --------------------------------------------------------------------------------------
+
+class DaysValidityIn(Body):
+    type: Literal["days"]
+    days: Annotated[StrictInt, Field(ge=1, le=3650)]
+
+
+class WindowValidityIn(Body):
+    type: Literal["window"]
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowValidityIn:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+ValidityIn = Annotated[DaysValidityIn | WindowValidityIn, Field(discriminator="type")]
+DeductionTypeIn = Literal["total", "service_fee"]
+StationIds = Annotated[list[Id], Field(max_length=1000)]
+
+
+class TemplateIn(Body):
+    name: Name
+    face_value_fen: PositiveFen
+    deduction_type: DeductionTypeIn
+    validity: ValidityIn
+    station_ids: StationIds = []
+    min_spend_fen: Fen = 0
+    enabled: StrictBool = True
+
+
+class TemplatePatch(Body):
+    """Only the fields sent change; ``null`` is not a value for any of them."""
+
+    name: Name | None = None
+    face_value_fen: PositiveFen | None = None
+    deduction_type: DeductionTypeIn | None = None
+    validity: ValidityIn | None = None
+    station_ids: StationIds | None = None
+    min_spend_fen: Fen | None = None
+    enabled: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> TemplatePatch:
+        nulls = [f for f in self.model_fields_set if getattr(self, f) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} may not be null")
+        return self
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    face_value_fen: int
+    deduction_type: DeductionTypeIn
+    station_ids: list[str]
+    validity: dict
+    min_spend_fen: int
+    enabled: bool
+    issued_count: int
+    used_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplatePage(BaseModel):
+    items: list[TemplateOut]
+    next_cursor: str | None
+
+
+class VoucherSource(BaseModel):
+    kind: str
+    campaign_id: int | None = None
+    reason: str | None = None
+
+
+class VoucherOut(BaseModel):
+    id: int
+    template_id: int
+    name: str
+    face_value_fen: int
+    deduction_type: DeductionTypeIn
+    station_ids: list[str]
+    min_spend_fen: int
+    valid_from: datetime
+    valid_until: datetime
+    status: Literal["available", "used", "expired", "revoked"]
+    source: VoucherSource
+    issued_at: datetime
+    used_order_no: str | None
+
+
+class VoucherPage(BaseModel):
+    items: list[VoucherOut]
+    next_cursor: str | None
+
+
+class IssueIn(Body):
+    template_id: Annotated[StrictInt, Field(ge=1)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    reason: Reason
+
+
+class RevokeIn(Body):
+    reason: Reason
+
+
+# --- settlement ------------------------------------------------------------------------------------
+
+class QuoteIn(Body):
+    member_id: Id
+    station_id: Id
+    start_time: datetime
+    end_time: datetime
+    energy_kwh: EnergyKwh
+    elec_fee_fen: Fen
+    service_fee_fen: Fen
+    voucher_id: Annotated[StrictInt, Field(ge=1)] | Literal["auto"] | None = Field(
+        default="auto", description='a voucher id, "auto" (default) for the best one, or null for none'
+    )
+    use_points: StrictBool = False
+    use_wallet: StrictBool = False
+
+
+class ChargeOrderIn(QuoteIn):
+    order_no: Id
+
+
+class Reward(BaseModel):
+    campaign_id: int
+    voucher_ids: list[int]
+
+
+class SettlementOut(BaseModel):
+    order_no: str | None
+    member_id: str
+    total_fen: int
+    voucher_id: int | None
+    voucher_deduction_fen: int
+    points_used: int
+    points_deduction_fen: int
+    wallet_paid_fen: int
+    due_fen: int
+    points_earned: int
+    rewards: list[Reward]
+    settled_at: datetime | None
+
+
+# --- sandbox ---------------------------------------------------------------------------------------
+
+class ClockIn(Body):
+    now: datetime
+
+
+class ClockOut(BaseModel):
+    now: datetime

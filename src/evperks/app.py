@@ -1,0 +1,73 @@
+"""Wiring: settings → context → FastAPI application (API now; admin console and H5 mount here too)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from evperks import __version__
+from evperks.api import errors
+from evperks.api.deps import KeyCache
+from evperks.api.routes import admin, platform
+from evperks.config import Settings
+from evperks.services.context import Context
+
+log = logging.getLogger("evperks")
+
+
+def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
+    settings = settings or (ctx.settings if ctx else Settings())
+    ctx = ctx or Context.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if settings.scheduler:
+            from evperks.jobs.scheduler import start_in_thread  # noqa: PLC0415 - only when it runs
+
+            scheduler = start_in_thread(ctx)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                thread, stop = scheduler
+                stop.set()
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="evperks",
+        version=__version__,
+        description="Promotion and loyalty engine for EV-charging operators. Errors are application/problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    errors.install(app)
+    app.include_router(platform.router)
+    app.include_router(admin.router)
+    if settings.sandbox:
+        from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
+
+        app.include_router(sandbox.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        with ctx.db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory evperks.app:app_from_env`` (each worker process builds its own)."""
+    return create_app(Settings())

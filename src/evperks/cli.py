@@ -1,0 +1,148 @@
+"""The ``evperks`` command."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+import typer
+
+from evperks.config import Settings
+
+app = typer.Typer(help="evperks: vouchers, campaigns, points and stored value for EV-charging operators.", no_args_is_help=True)
+admin_app = typer.Typer(help="Admin console users.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the charging platform and for operators' scripts.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _context(settings: Settings):
+    from evperks.services.context import Context  # noqa: PLC0415 - keep `--help` fast
+
+    return Context.from_settings(settings)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from evperks.db.migrate import upgrade  # noqa: PLC0415
+
+    upgrade(_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (each also runs the job scheduler)."),
+) -> None:
+    """Serve the API, admin console and member H5, with the job scheduler in-process."""
+    import uvicorn  # noqa: PLC0415
+
+    from evperks.db.migrate import upgrade  # noqa: PLC0415
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    uvicorn.run("evperks.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run scheduled jobs only (for separate job nodes)."""
+    from evperks.db.migrate import upgrade  # noqa: PLC0415
+    from evperks.jobs.scheduler import Scheduler  # noqa: PLC0415
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    stop = threading.Event()
+    try:
+        Scheduler(_context(settings)).run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    database: str = typer.Option("evperks-demo.db", help="SQLite file to (re)create."),
+) -> None:
+    """A ready sandbox: a fresh SQLite database with demo data, then serve it."""
+    from evperks.demo import prepare  # noqa: PLC0415
+
+    os.environ["EVPERKS_DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["EVPERKS_SANDBOX"] = "1"
+    os.environ.setdefault("EVPERKS_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    settings = _settings()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    for line in prepare(settings):
+        typer.echo(line)
+    serve(host=host, port=port, workers=1)
+
+
+@admin_app.command("create")
+def admin_create(
+    username: str,
+    role: str = typer.Option("admin", help="admin, operator or viewer."),
+) -> None:
+    """Create an admin console user; the password is read from standard input."""
+    from evperks.services.access import create_admin_user  # noqa: PLC0415
+    from evperks.services.errors import ServiceError  # noqa: PLC0415
+
+    password = _read_password()
+    settings = _settings()
+    _migrated(settings)
+    try:
+        create_admin_user(_context(settings), username=username, password=password, role=role)
+    except ServiceError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"admin user {username!r} created with role {role}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str,
+    role: str = typer.Option("platform", help="platform or admin."),
+) -> None:
+    """Create an API key; it is printed once, as the last line."""
+    from evperks.services.access import create_api_key  # noqa: PLC0415
+    from evperks.services.errors import ServiceError  # noqa: PLC0415
+
+    settings = _settings()
+    _migrated(settings)
+    try:
+        key = create_api_key(_context(settings), name=name, role=role)
+    except ServiceError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"API key {name!r} with role {role} (shown only now):")
+    typer.echo(key)
+
+
+def _migrated(settings: Settings) -> None:
+    from evperks.db.migrate import upgrade  # noqa: PLC0415
+
+    upgrade(settings.database_url)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        typer.echo("error: no password on standard input", err=True)
+        raise typer.Exit(1)
+    return password

@@ -1,0 +1,139 @@
+"""The jobs table as a queue: enqueue a scheduled run, claim one that is due, record how it ended.
+
+A run is identified by ``(task_key, run_at)`` and that pair never changes after insert, so enqueueing
+the same run again - from any node, at any time, also while it waits for a retry - is a no-op.
+The table has no "retry not before" column, so ``locked_until`` carries two meanings, one per status:
+
+- ``pending``: not claimable before ``locked_until`` (retry backoff), on the schedule clock
+  (``ctx.clock``), so a sandbox standing still at an instant does not retry a failing job in a loop.
+- ``running``: the lease, on the real clock: it measures whether a worker process is still alive, and
+  moving the sandbox clock a day forward must not hand a live worker's job to a second worker.
+
+Every claim increments ``attempts``; ``(locked_by, attempts)`` is the claim's token, and a finish only
+applies while the row still carries it, so a worker whose lease was taken over cannot overwrite the
+outcome of the run that replaced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from evperks.db.tables import jobs
+from evperks.services.context import Context
+
+MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 3600
+_WORKER_ID_LENGTH = jobs.c.locked_by.type.length
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    task_key: str
+    run_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+    worker_id: str
+
+
+def enqueue(
+    conn: Connection, *, kind: str, task_key: str, run_at: datetime, payload: dict[str, Any] | None = None
+) -> bool:
+    """Schedule a run inside the caller's transaction; False when that (task_key, run_at) exists."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(jobs)
+        .values(kind=kind, task_key=task_key, run_at=run_at, payload=payload or {}, status="pending", attempts=0)
+        .on_conflict_do_nothing(index_elements=[jobs.c.task_key, jobs.c.run_at])
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
+    """Take the earliest due job (or one whose worker's lease ran out) and lease it to ``worker_id``."""
+    worker_id = worker_id[:_WORKER_ID_LENGTH]
+    now = ctx.clock.now()
+    real_now = datetime.now(UTC)
+    with ctx.db.write() as conn:
+        # SQLite ignores FOR UPDATE; its write transaction is BEGIN IMMEDIATE, which already
+        # serialises this select-then-update against every other writer.
+        job_id = conn.execute(
+            select(jobs.c.id)
+            .where(_claimable(now, real_now))
+            .order_by(jobs.c.run_at, jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if job_id is None:
+            return None
+        row = conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(
+                status="running",
+                locked_by=worker_id,
+                locked_until=real_now + timedelta(seconds=ctx.settings.job_lease_seconds),
+                started_at=now,
+                attempts=jobs.c.attempts + 1,
+            )
+            .returning(jobs.c.id, jobs.c.kind, jobs.c.task_key, jobs.c.run_at, jobs.c.payload, jobs.c.attempts)
+        ).one()
+    return ClaimedJob(
+        id=row.id,
+        kind=row.kind,
+        task_key=row.task_key,
+        run_at=row.run_at,
+        payload=dict(row.payload or {}),
+        attempts=row.attempts,
+        worker_id=worker_id,
+    )
+
+
+def _claimable(now: datetime, real_now: datetime):
+    due = and_(
+        jobs.c.status == "pending",
+        jobs.c.run_at <= now,
+        or_(jobs.c.locked_until.is_(None), jobs.c.locked_until <= now),
+    )
+    abandoned = and_(jobs.c.status == "running", jobs.c.locked_until <= real_now)
+    return or_(due, abandoned)
+
+
+def _still_held(job: ClaimedJob):
+    return and_(
+        jobs.c.id == job.id,
+        jobs.c.status == "running",
+        jobs.c.locked_by == job.worker_id,
+        jobs.c.attempts == job.attempts,
+    )
+
+
+def mark_done(conn: Connection, job: ClaimedJob, *, result: dict[str, Any] | None, now: datetime) -> bool:
+    """Record success; False when the claim was lost (another worker now owns the run)."""
+    return (
+        conn.execute(
+            update(jobs).where(_still_held(job)).values(status="done", result=result, finished_at=now, locked_until=None)
+        ).rowcount
+        == 1
+    )
+
+
+def mark_failed_attempt(conn: Connection, job: ClaimedJob, *, error: str, now: datetime) -> str | None:
+    """Put the job back with a backoff, or give up after MAX_ATTEMPTS; returns the new status,
+    or None when the claim was lost."""
+    if job.attempts >= MAX_ATTEMPTS:
+        values: dict[str, Any] = {"status": "failed", "finished_at": now, "locked_until": None}
+    else:
+        values = {"status": "pending", "locked_by": None, "locked_until": now + retry_delay(job.attempts)}
+    changed = conn.execute(update(jobs).where(_still_held(job)).values(last_error=error, **values)).rowcount
+    return values["status"] if changed == 1 else None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))

@@ -1,0 +1,47 @@
+"""Keyset pagination: an opaque cursor holding the sort key of the last item of a page."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from evperks.services.errors import Invalid
+
+MAX_LIMIT = 200
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> list:
+    """The cursor's values, typed as ``kinds``; a cursor that was not ours is refused by name."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(kinds):
+            raise ValueError
+        return [datetime.fromisoformat(v) if kind is datetime else kind(v) for v, kind in zip(values, kinds, strict=True)]
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid("not a cursor returned by this list", field="cursor") from exc
+
+
+def after_desc(columns: list, values: list) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in descending order of ``columns`` (a lexicographic keyset)."""
+    clauses = []
+    for i, column in enumerate(columns):
+        equal_prefix = [columns[j] == values[j] for j in range(i)]
+        clauses.append(and_(*equal_prefix, column < values[i]))
+    return or_(*clauses)
+
+
+def page(rows: list, limit: int, key) -> tuple[list, str | None]:
+    """Split one extra fetched row off to know whether a next page exists."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(key(rows[-1]))
+    return rows, None

@@ -1,0 +1,41 @@
+"""The settlement pipeline: each step plans (reads, decides) and then applies (writes) its part.
+
+A quote runs only the plans; a settlement runs every plan, then every apply, in one transaction with
+the member's row locked, so nothing a step planned can change under it. Steps run in a fixed order —
+voucher → points → wallet → earn → campaign triggers — each seeing what the earlier ones decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from evperks.domain.checkout import Breakdown
+from evperks.domain.vouchers import OrderAmounts
+from evperks.services.context import Context
+from evperks.services.settlement.order import ChargeOrder
+
+
+@dataclass
+class Settlement:
+    order: ChargeOrder
+    member: object  # the member's row, read under lock
+    amounts: OrderAmounts
+    breakdown: Breakdown
+    now: datetime
+    rewards: list[dict] = field(default_factory=list)
+
+    @property
+    def is_first_charge(self) -> bool:
+        return self.member.charge_count == 0
+
+
+class Step(Protocol):
+    def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        """Decide this step's part of the breakdown; read only."""
+
+    def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        """Write what ``plan`` decided (the order row already exists)."""

@@ -1,0 +1,323 @@
+"""Vouchers (代金券): templates, issuing, revoking and the member's list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+
+from evperks.db.tables import members, stations, voucher_templates, vouchers
+from evperks.domain.vouchers import (
+    DaysValidity,
+    DeductionType,
+    Validity,
+    VoucherStatus,
+    WindowClosed,
+    WindowValidity,
+    validity_period,
+)
+from evperks.services.context import Context
+from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    name: str
+    face_value_fen: int
+    deduction_type: DeductionType
+    validity: Validity
+    station_ids: tuple[str, ...] = ()
+    min_spend_fen: int = 0
+    enabled: bool = True
+
+
+def create_template(ctx: Context, spec: TemplateSpec) -> dict:
+    now = ctx.clock.now()
+    _check_window_open(spec.validity, now)
+    with ctx.db.write() as conn:
+        _check_stations(conn, spec.station_ids)
+        template_id = conn.execute(
+            insert(voucher_templates).values(**_template_columns(spec), created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        return _read_template(conn, template_id)
+
+
+def update_template(ctx: Context, template_id: int, changes: dict) -> dict:
+    """Apply ``changes`` (a subset of TemplateSpec's fields). Issued vouchers keep their snapshot."""
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        current = _template_row(conn, template_id)
+        spec = _spec_from_row(current)
+        spec = TemplateSpec(**{**spec.__dict__, **changes})
+        if "validity" in changes:
+            _check_window_open(spec.validity, now)
+        if "station_ids" in changes:
+            _check_stations(conn, spec.station_ids)
+        conn.execute(
+            update(voucher_templates)
+            .where(voucher_templates.c.id == template_id)
+            .values(**_template_columns(spec), updated_at=now)
+        )
+        return _read_template(conn, template_id)
+
+
+def get_template(ctx: Context, template_id: int) -> dict:
+    with ctx.db.read() as conn:
+        return _read_template(conn, template_id)
+
+
+def list_templates(ctx: Context, *, enabled: bool | None = None, limit: int = 50, cursor: str | None = None) -> dict:
+    stmt = select(voucher_templates)
+    if enabled is not None:
+        stmt = stmt.where(voucher_templates.c.enabled == enabled)
+    if cursor:
+        stmt = stmt.where(after_desc([voucher_templates.c.id], decode_cursor(cursor, (int,))))
+    with ctx.db.read() as conn:
+        rows = conn.execute(stmt.order_by(voucher_templates.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
+        rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        counts = _usage_counts(conn, [r.id for r in rows])
+    return {"items": [template_out(r, counts.get(r.id, (0, 0))) for r in rows], "next_cursor": next_cursor}
+
+
+def issue_manual(
+    ctx: Context, *, member_id: str, template_id: int, quantity: int, reason: str, issued_by: str | None
+) -> list[dict]:
+    """客服补发: vouchers given by staff, with the reason recorded on each."""
+    if not reason.strip():
+        raise Invalid("a reason is required", field="reason")
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        template = _template_row(conn, template_id, field="template_id")
+        if not template.enabled:
+            raise Conflict("the template is disabled", field="template_id")
+        ids = issue_from_template(
+            conn, ctx, template=template, member_ids=[member_id] * quantity, now=now,
+            source_kind="manual", reason=reason.strip(), issued_by=issued_by,
+        )
+        return [_voucher_out(r, now) for r in _voucher_rows(conn, ids)]
+
+
+def issue_from_template(
+    conn: Connection,
+    ctx: Context,
+    *,
+    template,
+    member_ids: list[str],
+    now: datetime,
+    source_kind: str,
+    reason: str | None = None,
+    issued_by: str | None = None,
+    extra: dict | None = None,
+) -> list[int]:
+    """Insert one voucher per entry of ``member_ids``, each a snapshot of ``template``, in the caller's
+    transaction. A window template whose window has closed is refused (409)."""
+    try:
+        valid_from, valid_until = validity_period(_validity_of(template), now, ctx.zone)
+    except WindowClosed as exc:
+        raise Conflict(f"template {template.id}'s validity window has ended", field="template_id") from exc
+    row = {
+        "template_id": template.id,
+        "name": template.name,
+        "face_value_fen": template.face_value_fen,
+        "deduction_type": template.deduction_type,
+        "station_ids": template.station_ids,
+        "min_spend_fen": template.min_spend_fen,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "status": VoucherStatus.AVAILABLE.value,
+        "source_kind": source_kind,
+        "reason": reason,
+        "issued_by": issued_by,
+        "issued_at": now,
+        **(extra or {}),
+    }
+    result = conn.execute(insert(vouchers).returning(vouchers.c.id), [{**row, "member_id": m} for m in member_ids])
+    return sorted(result.scalars().all())
+
+
+def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str) -> dict:
+    if not reason.strip():
+        raise Invalid("a reason is required", field="reason")
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        revoked = conn.execute(
+            update(vouchers)
+            .where(vouchers.c.id == voucher_id, vouchers.c.status.in_(("available", "expired")))
+            .values(status="revoked", revoked_at=now, revoke_reason=reason.strip())
+        ).rowcount
+        rows = _voucher_rows(conn, [voucher_id])
+        if not rows:
+            raise NotFound(f"voucher {voucher_id} does not exist")
+        if not revoked:
+            raise Conflict(f"the voucher is {rows[0].status} and can no longer be revoked")
+        return _voucher_out(rows[0], now)
+
+
+def list_member_vouchers(
+    ctx: Context, *, member_id: str, status: VoucherStatus | None = None, limit: int = 50, cursor: str | None = None
+) -> dict:
+    """The member's vouchers, newest first. A voucher past its validity reads as expired even before
+    the expiry job has stored that."""
+    now = ctx.clock.now()
+    stmt = select(vouchers).where(vouchers.c.member_id == member_id)
+    if status is not None:
+        stmt = stmt.where(_status_is(status, now))
+    if cursor:
+        stmt = stmt.where(after_desc([vouchers.c.id], decode_cursor(cursor, (int,))))
+    with ctx.db.read() as conn:
+        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        rows = conn.execute(stmt.order_by(vouchers.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
+    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+    return {"items": [_voucher_out(r, now) for r in rows], "next_cursor": next_cursor}
+
+
+def _status_is(status: VoucherStatus, now: datetime):
+    lapsed = and_(vouchers.c.status == "available", vouchers.c.valid_until <= now)
+    if status is VoucherStatus.AVAILABLE:
+        return and_(vouchers.c.status == "available", vouchers.c.valid_until > now)
+    if status is VoucherStatus.EXPIRED:
+        return or_(vouchers.c.status == "expired", lapsed)
+    return vouchers.c.status == status.value
+
+
+def effective_status(row, now: datetime) -> str:
+    if row.status == "available" and row.valid_until <= now:
+        return "expired"
+    return row.status
+
+
+def _voucher_out(row, now: datetime) -> dict:
+    return {
+        "id": row.id,
+        "template_id": row.template_id,
+        "name": row.name,
+        "face_value_fen": row.face_value_fen,
+        "deduction_type": row.deduction_type,
+        "station_ids": row.station_ids,
+        "min_spend_fen": row.min_spend_fen,
+        "valid_from": row.valid_from,
+        "valid_until": row.valid_until,
+        "status": effective_status(row, now),
+        "source": _source_out(row),
+        "issued_at": row.issued_at,
+        "used_order_no": row.used_order_no,
+    }
+
+
+def _source_out(row) -> dict:
+    source: dict = {"kind": row.source_kind}
+    campaign_id = getattr(row, "campaign_id", None)
+    if campaign_id is not None:
+        source["campaign_id"] = campaign_id
+    if row.reason:
+        source["reason"] = row.reason
+    return source
+
+
+def _voucher_rows(conn: Connection, ids: list[int]) -> list:
+    return conn.execute(select(vouchers).where(vouchers.c.id.in_(ids)).order_by(vouchers.c.id)).all()
+
+
+def _template_row(conn: Connection, template_id: int, *, field: str | None = None):
+    row = conn.execute(select(voucher_templates).where(voucher_templates.c.id == template_id)).first()
+    if row is None:
+        if field:
+            raise Invalid(f"voucher template {template_id} does not exist", field=field)
+        raise NotFound(f"voucher template {template_id} does not exist")
+    return row
+
+
+def _read_template(conn: Connection, template_id: int) -> dict:
+    row = _template_row(conn, template_id)
+    return template_out(row, _usage_counts(conn, [template_id]).get(template_id, (0, 0)))
+
+
+def _usage_counts(conn: Connection, template_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not template_ids:
+        return {}
+    rows = conn.execute(
+        select(
+            vouchers.c.template_id,
+            func.count(),
+            func.sum(case((vouchers.c.status == "used", 1), else_=0)),
+        )
+        .where(vouchers.c.template_id.in_(template_ids))
+        .group_by(vouchers.c.template_id)
+    )
+    return {t: (int(issued), int(used or 0)) for t, issued, used in rows}
+
+
+def _check_stations(conn: Connection, station_ids: tuple[str, ...]) -> None:
+    if not station_ids:
+        return
+    known = set(conn.execute(select(stations.c.id).where(stations.c.id.in_(station_ids))).scalars())
+    unknown = [s for s in station_ids if s not in known]
+    if unknown:
+        raise Invalid(f"unknown station(s): {', '.join(unknown)}", field="station_ids")
+
+
+def _check_window_open(validity: Validity, now: datetime) -> None:
+    if isinstance(validity, WindowValidity) and validity.end <= now:
+        raise Invalid("the validity window has already ended", field="validity.end")
+
+
+def _validity_of(row) -> Validity:
+    if row.validity_type == "days":
+        return DaysValidity(days=row.validity_days)
+    return WindowValidity(start=row.window_start, end=row.window_end)
+
+
+def _spec_from_row(row) -> TemplateSpec:
+    return TemplateSpec(
+        name=row.name,
+        face_value_fen=row.face_value_fen,
+        deduction_type=DeductionType(row.deduction_type),
+        validity=_validity_of(row),
+        station_ids=tuple(row.station_ids),
+        min_spend_fen=row.min_spend_fen,
+        enabled=row.enabled,
+    )
+
+
+def _template_columns(spec: TemplateSpec) -> dict:
+    days = spec.validity if isinstance(spec.validity, DaysValidity) else None
+    window = spec.validity if isinstance(spec.validity, WindowValidity) else None
+    return {
+        "name": spec.name,
+        "face_value_fen": spec.face_value_fen,
+        "deduction_type": spec.deduction_type.value,
+        "station_ids": sorted(set(spec.station_ids)),
+        "validity_type": "days" if days else "window",
+        "validity_days": days.days if days else None,
+        "window_start": window.start if window else None,
+        "window_end": window.end if window else None,
+        "min_spend_fen": spec.min_spend_fen,
+        "enabled": spec.enabled,
+    }
+
+
+def validity_out(row) -> dict:
+    if row.validity_type == "days":
+        return {"type": "days", "days": row.validity_days}
+    return {"type": "window", "start": row.window_start, "end": row.window_end}
+
+
+def template_out(row, counts: tuple[int, int]) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "face_value_fen": row.face_value_fen,
+        "deduction_type": row.deduction_type,
+        "station_ids": row.station_ids,
+        "validity": validity_out(row),
+        "min_spend_fen": row.min_spend_fen,
+        "enabled": row.enabled,
+        "issued_count": counts[0],
+        "used_count": counts[1],
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
