@@ -93,7 +93,8 @@ def test_enqueueing_the_same_run_twice_stores_one_row(ctx: Context) -> None:
     assert not enqueue_job(ctx, kind="record", task_key="campaign:7:start", run_at=T0, payload={"campaign_id": 7})
 
     row = only_job(ctx)
-    assert (row.task_key, row.run_at, row.status, row.payload) == ("campaign:7:start", T0, "pending", {"campaign_id": 7})
+    assert (row.task_key, row.run_at, row.status) == ("campaign:7:start", T0, "pending")
+    assert row.payload == {"campaign_id": 7}
 
 
 def test_the_same_task_at_another_instant_is_another_run(ctx: Context) -> None:
@@ -187,7 +188,8 @@ def test_a_job_of_an_unknown_kind_waits_for_a_retry_instead_of_being_dropped(ctx
 def expire_lease(ctx: Context, job_id: int) -> None:
     """What the passing of job_lease_seconds looks like to the table (leases run on the real clock)."""
     with ctx.db.write() as conn:
-        conn.execute(update(jobs).where(jobs.c.id == job_id).values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+        lease_over = datetime.now(UTC) - timedelta(seconds=1)
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(locked_until=lease_over))
 
 
 def test_a_running_job_is_not_claimed_by_another_worker_while_its_lease_holds(ctx: Context) -> None:
@@ -203,7 +205,7 @@ def test_a_running_job_is_not_claimed_by_another_worker_while_its_lease_holds(ct
     assert (row.status, row.locked_by, row.attempts) == ("running", "worker-a", 1)
 
 
-def test_a_job_whose_lease_ran_out_is_claimed_again_and_the_late_first_worker_cannot_finish_it(
+def test_a_job_whose_lease_ran_out_is_claimed_again_and_the_late_first_worker_cannot_record_its_outcome(
     ctx: Context, registry: Registry, recorder: Recorder
 ) -> None:
     ctx.clock.move_to(T0)
@@ -215,15 +217,18 @@ def test_a_job_whose_lease_ran_out_is_claimed_again_and_the_late_first_worker_ca
     rescued = claim_next(ctx, "worker-b")
     assert rescued is not None
     assert (rescued.id, rescued.attempts) == (stalled.id, 2)
-    assert run_claimed(ctx, rescued, registry)["status"] == "done"
     assert run_claimed(ctx, stalled, registry)["status"] == "lost"
+    assert (only_job(ctx).status, only_job(ctx).locked_by) == ("running", "worker-b")
+    assert run_claimed(ctx, rescued, registry)["status"] == "done"
 
     row = only_job(ctx)
-    assert (row.status, row.locked_by, row.attempts, row.result) == ("done", "worker-b", 2, {"call": 1})
+    assert (row.status, row.locked_by, row.attempts, row.result) == ("done", "worker-b", 2, {"call": 2})
     assert claim_next(ctx, "worker-c") is None
 
 
-def test_a_job_whose_worker_keeps_dying_is_given_up_after_the_maximum_attempts(ctx: Context, registry: Registry) -> None:
+def test_a_job_whose_worker_keeps_dying_is_given_up_after_the_maximum_attempts(
+    ctx: Context, registry: Registry
+) -> None:
     ctx.clock.move_to(T0)
     enqueue_job(ctx, kind="record", task_key="crashes-its-worker", run_at=T0)
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -283,10 +288,15 @@ def test_a_periodic_task_catches_up_once_after_a_long_gap(ctx: Context, registry
 
     assert [r["run_at"] for r in ran] == [(T0 + timedelta(minutes=10)).isoformat()]
     assert recorder.count("record") == 1
-    assert periodic_rows(ctx) == [(T0 + timedelta(minutes=10), "done"), (T0 + timedelta(hours=3, minutes=50), "pending")]
+    assert periodic_rows(ctx) == [
+        (T0 + timedelta(minutes=10), "done"),
+        (T0 + timedelta(hours=3, minutes=50), "pending"),
+    ]
 
 
-def test_a_sweep_that_was_never_scheduled_runs_at_once_then_keeps_to_its_slots(ctx: Context, registry: Registry) -> None:
+def test_a_sweep_that_was_never_scheduled_runs_at_once_then_keeps_to_its_slots(
+    ctx: Context, registry: Registry
+) -> None:
     registry.add_periodic(every_ten_minutes(first_run_immediately=True))
     ctx.clock.move_to(T0 + timedelta(minutes=3))
 
@@ -300,7 +310,12 @@ def test_a_periodic_task_keeps_its_schedule_after_a_run_fails_for_good(ctx: Cont
     registry = Registry()
     registry.add_kind("boom", lambda ctx, payload: 1 / 0)
     registry.add_periodic(
-        PeriodicTask("hourly_boom", "boom", lambda ctx, after: next_interval_boundary(after, minutes=60), first_run_immediately=True)
+        PeriodicTask(
+            "hourly_boom",
+            "boom",
+            lambda ctx, after: next_interval_boundary(after, minutes=60),
+            first_run_immediately=True,
+        )
     )
     ctx.clock.move_to(T0)
     for _ in range(MAX_ATTEMPTS):
@@ -390,7 +405,10 @@ def test_racing_workers_run_each_of_fifty_due_jobs_exactly_once(
     else:
         spawn = multiprocessing.get_context("spawn")
         start_together = spawn.Barrier(RACE_WORKERS)
-        workers = [spawn.Process(target=_race_for_due_jobs, args=(settings.database_url, start_together)) for _ in range(RACE_WORKERS)]
+        workers = [
+            spawn.Process(target=_race_for_due_jobs, args=(settings.database_url, start_together))
+            for _ in range(RACE_WORKERS)
+        ]
     for worker in workers:
         worker.start()
     for worker in workers:

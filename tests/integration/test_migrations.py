@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, func, inspect, insert, select, text
+from sqlalchemy import String, create_engine, func, inspect, insert, select, text
 from sqlalchemy.engine import make_url
 
 from evperks.db.database import Database
-from evperks.db.migrate import COMPARE_OPTIONS, current, downgrade, head, upgrade
-from evperks.db.tables import metadata, stations, voucher_templates
+from evperks.db.migrate import COMPARE_OPTIONS, current, downgrade, head, migration_connection, upgrade
+from evperks.db.tables import members, metadata, stations, voucher_templates
 from tests.conftest import ENGINES, PG_ADMIN_URL, _pg_reachable_or_skip
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -147,5 +148,37 @@ def test_several_processes_upgrading_at_once_all_succeed_and_migrate_once(empty_
     try:
         with db.read() as conn:
             assert conn.execute(select(func.count()).select_from(text("alembic_version"))).scalar_one() == 1
+    finally:
+        db.dispose()
+
+
+def test_a_batch_migration_on_sqlite_can_rebuild_a_table_that_other_rows_reference(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'referenced.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.write() as conn:
+            for member_id, inviter in (("m1", None), ("m2", "m1")):
+                conn.execute(
+                    insert(members).values(
+                        id=member_id, phone=member_id, invite_code=member_id, invited_by=inviter,
+                        registered_at=NOW, created_at=NOW,
+                    )
+                )
+    finally:
+        db.dispose()
+
+    # Batch mode copies "members" to a new table and drops the old one, which "m2" references.
+    with migration_connection(url) as conn:
+        operations = Operations(MigrationContext.configure(conn, opts={"target_metadata": metadata}))
+        with operations.batch_alter_table("members", recreate="always") as batch:
+            batch.alter_column("nickname", type_=String(200))
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            assert conn.execute(select(members.c.id, members.c.invited_by)).all() == [("m1", None), ("m2", "m1")]
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # enforced again afterwards
     finally:
         db.dispose()

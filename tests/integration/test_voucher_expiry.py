@@ -41,7 +41,9 @@ def template_id(ctx: Context) -> int:
         ).inserted_primary_key[0]
 
 
-def issue(ctx: Context, template_id: int, *, valid_until: datetime, status: str = "available", order_no: str | None = None) -> int:
+def issue(
+    ctx: Context, template_id: int, *, valid_until: datetime, status: str = "available", order_no: str | None = None
+) -> int:
     with ctx.db.write() as conn:
         return conn.execute(
             insert(vouchers).values(
@@ -71,7 +73,9 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
 
 
-def test_expiring_marks_available_vouchers_whose_validity_ended_and_leaves_the_rest(ctx: Context, template_id: int) -> None:
+def test_expiring_marks_available_vouchers_whose_validity_ended_and_leaves_the_rest(
+    ctx: Context, template_id: int
+) -> None:
     now = datetime(2099, 3, 1, 16, 0, tzinfo=UTC)
     ctx.clock.move_to(now)
     ended_earlier = issue(ctx, template_id, valid_until=now - timedelta(days=2))
@@ -91,7 +95,9 @@ def test_expiring_marks_available_vouchers_whose_validity_ended_and_leaves_the_r
     }
 
 
-def test_the_expiry_job_runs_at_local_midnight_in_shanghai_even_off_its_interval(ctx: Context, template_id: int) -> None:
+def test_the_expiry_job_runs_at_local_midnight_in_shanghai_even_off_its_interval(
+    ctx: Context, template_id: int
+) -> None:
     # A daily interval falls on 00:00 UTC (08:00 in Shanghai): only the midnight rule expires
     # yesterday's vouchers at 00:00 local time.
     daily = Settings(

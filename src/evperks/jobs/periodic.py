@@ -47,4 +47,5 @@ def schedule_next_run(conn: Connection, ctx: Context, registry: Registry, job: C
     was down) has just caught up once, and the slots missed meanwhile are not replayed."""
     task = registry.periodic_task(job.task_key, job.kind)
     if task is not None:
-        enqueue(conn, kind=task.kind, task_key=task.task_key, run_at=task.next_run_after(ctx, now), payload=task.payload)
+        next_run = task.next_run_after(ctx, now)
+        enqueue(conn, kind=task.kind, task_key=task.task_key, run_at=next_run, payload=task.payload)

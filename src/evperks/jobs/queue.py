@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from evperks.db.tables import jobs
@@ -51,8 +51,10 @@ def enqueue(
         dialect.insert(jobs)
         .values(kind=kind, task_key=task_key, run_at=run_at, payload=payload or {}, status="pending", attempts=0)
         .on_conflict_do_nothing(index_elements=[jobs.c.task_key, jobs.c.run_at])
+        # rowcount is unreliable here (psycopg reports -1 once SQLAlchemy adds RETURNING for the id)
+        .returning(jobs.c.id)
     )
-    return conn.execute(statement).rowcount == 1
+    return conn.execute(statement).scalar_one_or_none() is not None
 
 
 def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
@@ -95,7 +97,7 @@ def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
     )
 
 
-def _claimable(now: datetime, real_now: datetime):
+def _claimable(now: datetime, real_now: datetime) -> ColumnElement[bool]:
     due = and_(
         jobs.c.status == "pending",
         jobs.c.run_at <= now,
@@ -105,7 +107,7 @@ def _claimable(now: datetime, real_now: datetime):
     return or_(due, abandoned)
 
 
-def _still_held(job: ClaimedJob):
+def _still_held(job: ClaimedJob) -> ColumnElement[bool]:
     return and_(
         jobs.c.id == job.id,
         jobs.c.status == "running",
@@ -116,12 +118,8 @@ def _still_held(job: ClaimedJob):
 
 def mark_done(conn: Connection, job: ClaimedJob, *, result: dict[str, Any] | None, now: datetime) -> bool:
     """Record success; False when the claim was lost (another worker now owns the run)."""
-    return (
-        conn.execute(
-            update(jobs).where(_still_held(job)).values(status="done", result=result, finished_at=now, locked_until=None)
-        ).rowcount
-        == 1
-    )
+    done = update(jobs).where(_still_held(job)).values(status="done", result=result, finished_at=now, locked_until=None)
+    return conn.execute(done).rowcount == 1
 
 
 def mark_failed_attempt(conn: Connection, job: ClaimedJob, *, error: str, now: datetime) -> str | None:

@@ -52,7 +52,7 @@ def _record_failure(ctx: Context, job: ClaimedJob, registry: Registry, exc: Exce
     with ctx.db.write() as conn:
         status = mark_failed_attempt(conn, job, error=error, now=now)
         if status == "failed":
-            logger.error("job %s (%s %s) failed for good after %s attempts", job.id, job.kind, job.task_key, job.attempts)
+            logger.error("job %s (%s %s) failed after %s attempts", job.id, job.kind, job.task_key, job.attempts)
             # A periodic task keeps its schedule even when one run is given up.
             schedule_next_run(conn, ctx, registry, job, now)
     return status or LOST

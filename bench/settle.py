@@ -1,0 +1,442 @@
+"""Settlements per second, in-process and over HTTP, beside a raw INSERT baseline on the same database.
+
+    python -m bench.settle [--engines sqlite,postgresql] [--seconds 8] [--orders 3000] [--workers 1,2]
+
+Per engine: a fresh database (SQLite temp file; PostgreSQL a uniquely named database, dropped at the end),
+migrated and seeded with stations, members with two vouchers each and a platform API key. Then, in one run:
+  raw        one INSERT of a charge_orders row per transaction, straight through the driver;
+  in-process ``services.settlement.settle`` from T threads;
+  http       ``uvicorn --factory evperks.app:app_from_env`` in a subprocess, loaded by wrk (bench/settle.lua)
+             or, without wrk, by a small Python client; 201s are checked against the rows written.
+Prints one JSON document; ratios are settle rate / raw rate measured in the same run (the machine is noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg.types.json import Json
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from evperks.config import Settings
+from evperks.db.migrate import upgrade
+from evperks.db.tables import charge_orders, members, voucher_templates
+from evperks.domain.vouchers import DaysValidity, DeductionType
+from evperks.services import access, stations, vouchers
+from evperks.services.context import Context
+from evperks.services.settlement import AUTO, ChargeOrder, settle
+
+PG_ADMIN_URL = os.environ.get("EVPERKS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+WRK_SCRIPT = Path(__file__).with_name("settle.lua")
+STATION_IDS = ("S1", "S2", "S3", "S4")
+VOUCHERS_PER_MEMBER = 2
+
+
+@dataclass(frozen=True)
+class Params:
+    engines: list[str]
+    seconds: float
+    orders: int
+    threads: list[int]
+    workers: list[int]
+    members: int
+    connections: int
+
+
+@dataclass(frozen=True)
+class Seeded:
+    url: str
+    api_key: str
+    members: int
+    start_time: datetime  # every order runs from start_time to end_time: inside every voucher's validity
+    end_time: datetime
+
+
+def member_id(i: int) -> str:
+    return f"bm{i:05d}"
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+@contextmanager
+def fresh_database(engine: str) -> Iterator[str]:
+    """The URL of a new, migrated database, removed afterwards."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="evperks-bench-") as scratch:
+            url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+            upgrade(url)
+            yield url
+        return
+    name = f"evperks_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgresql_unreachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip this engine"
+        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return None
+
+
+def bench_context(url: str) -> Context:
+    return Context.from_settings(Settings(database_url=url, scheduler=False))
+
+
+def seed(ctx: Context, n_members: int) -> Seeded:
+    """Stations and an API key through the services; members and their vouchers set-based."""
+    now = datetime.now(UTC)
+    issued_at = now - timedelta(days=1)
+    for sid in STATION_IDS:
+        stations.upsert_station(ctx, station_id=sid, name=f"站 {sid}", city="深圳")
+    rows = [
+        {"id": member_id(i), "phone": f"139{i:08d}", "registered_at": issued_at, "invite_code": f"BENCH{i:05d}",
+         "created_at": issued_at}
+        for i in range(n_members)
+    ]
+    spec = vouchers.TemplateSpec(name="5元券", face_value_fen=500, deduction_type=DeductionType.TOTAL,
+                                 validity=DaysValidity(30))
+    template_id = vouchers.create_template(ctx, spec)["id"]
+    with ctx.db.write() as conn:
+        conn.execute(insert(members), rows)
+        template = conn.execute(select(voucher_templates).where(voucher_templates.c.id == template_id)).one()
+        vouchers.issue_from_template(
+            conn, ctx, template=template, now=issued_at, source_kind="manual", reason="bench",
+            member_ids=[r["id"] for r in rows for _ in range(VOUCHERS_PER_MEMBER)],
+        )
+    key = access.create_api_key(ctx, name="bench", role="platform")
+    return Seeded(url=str(ctx.db.url.render_as_string(hide_password=False)), api_key=key, members=n_members,
+                  start_time=now - timedelta(hours=2), end_time=now - timedelta(hours=1))
+
+
+def order_rows(ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        return conn.execute(select(func.count()).select_from(charge_orders)).scalar_one()
+
+
+# --- measuring -------------------------------------------------------------------------------------
+
+def rate(threads: int, limit: int, seconds: float, work: Callable[[int, int], None],
+         connect: Callable[[], object] = lambda: None) -> float:
+    """Calls of ``work(thread_state, i)`` per second from ``threads`` threads, for ``limit`` calls or
+    ``seconds``, whichever ends first; ``connect`` makes each thread's state (e.g. its connection)."""
+    numbers = itertools.count()
+    lock = threading.Lock()
+    done = [0] * threads
+    deadline = time.perf_counter() + seconds
+
+    def loop(t: int) -> None:
+        state = connect()
+        while time.perf_counter() < deadline:
+            with lock:
+                i = next(numbers)
+            if i >= limit:
+                break
+            work(state, i)
+            done[t] += 1
+
+    workers = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return round(sum(done) / (time.perf_counter() - started), 1)
+
+
+def raw_insert_rate(seeded: Seeded, threads: int, p: Params, prefix: str) -> float:
+    """One INSERT of a charge_orders row per transaction, through the driver with no SQLAlchemy."""
+    url = make_url(seeded.url)
+    start, end = (t.replace(tzinfo=None) for t in (seeded.start_time, seeded.end_time))
+    body = {"order_no": "x", "member_id": "x", "total_fen": 2800, "voucher_id": None, "rewards": []}
+    columns = ("order_no, member_id, station_id, start_time, end_time, energy_wh, elec_fee_fen, service_fee_fen, "
+               "total_fen, voucher_deduction_fen, points_used, points_deduction_fen, wallet_paid_fen, due_fen, "
+               "points_earned, fingerprint, result, settled_at")
+
+    def values(i: int) -> tuple:
+        return (f"{prefix}-{i}", member_id(i % seeded.members), "S1", start, end, 20500, 2000, 800, 2800,
+                0, 0, 0, 0, 2800, 0, "f" * 64, body, datetime.now(UTC).replace(tzinfo=None))
+
+    if url.get_backend_name() == "sqlite":
+        sql = f"INSERT INTO charge_orders ({columns}) VALUES ({', '.join('?' * 18)})"
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(url.database, isolation_level=None, check_same_thread=False, timeout=30)
+            for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+                conn.execute(f"PRAGMA {pragma}")
+            return conn
+
+        def work(conn: sqlite3.Connection, i: int) -> None:
+            row = values(i)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(sql, (*row[:16], json.dumps(row[16]), str(row[17])))
+            conn.execute("COMMIT")
+    else:
+        sql = f"INSERT INTO charge_orders ({columns}) VALUES ({', '.join(['%s'] * 18)})"
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def connect() -> psycopg.Connection:
+            return psycopg.connect(conninfo)
+
+        def work(conn: psycopg.Connection, i: int) -> None:
+            row = values(i)
+            conn.execute(sql, (*row[:16], Json(row[16]), row[17]))
+            conn.commit()
+
+    return rate(threads, p.orders, p.seconds, work, connect)
+
+
+def charge_order(seeded: Seeded, prefix: str, i: int) -> ChargeOrder:
+    """Order ``i``: members and stations in turn, every other order asking for the best voucher."""
+    return ChargeOrder(
+        order_no=f"{prefix}-{i}", member_id=member_id(i % seeded.members), station_id=STATION_IDS[i % 4],
+        start_time=seeded.start_time, end_time=seeded.end_time, energy_wh=20_500, elec_fee_fen=2000,
+        service_fee_fen=800, voucher=AUTO if i % 2 == 0 else None,
+    )
+
+
+def settle_rate(ctx: Context, seeded: Seeded, threads: int, p: Params, prefix: str) -> float:
+    return rate(threads, p.orders, p.seconds, lambda _, i: settle(ctx, charge_order(seeded, prefix, i)))
+
+
+def statements_per_settlement(ctx: Context, seeded: Seeded) -> dict:
+    """SQL statements each kind of settlement sends (cursor executes), plus pool pings and commits."""
+    counts = {"statements": 0, "pings": 0, "commits": 0}
+    engine, dialect = ctx.db.engine, ctx.db.engine.dialect
+    original_ping = dialect.do_ping
+
+    def counting_ping(dbapi_connection) -> bool:
+        counts["pings"] += 1
+        return original_ping(dbapi_connection)
+
+    def count(key: str) -> Callable:
+        return lambda *_args, **_kw: counts.__setitem__(key, counts[key] + 1)
+
+    listeners = [(engine, "before_cursor_execute", count("statements")), (engine, "commit", count("commits"))]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    dialect.do_ping = counting_ping
+    result = {}
+    try:
+        # Member 0 has two vouchers: auto uses one, then the other, then finds none; member 1 pays in full.
+        cases = [("auto_uses_voucher", 0, AUTO, "c1"), ("auto_uses_voucher_2", 0, AUTO, "c2"),
+                 ("auto_none_left", 0, AUTO, "c3"), ("no_voucher", 1, None, "c4"), ("replay", 1, None, "c4")]
+        for name, member, voucher, order_no in cases:
+            counts.update(statements=0, pings=0, commits=0)
+            settle(ctx, replace(charge_order(seeded, "count", member), order_no=order_no, voucher=voucher))
+            result[name] = dict(counts)
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
+        del dialect.do_ping
+    return result
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def uvicorn_server(url: str, workers: int) -> Iterator[str]:
+    """``evperks serve`` without migrating or the scheduler: uvicorn on a free port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "EVPERKS_DATABASE_URL": url, "EVPERKS_SCHEDULER": "false", "EVPERKS_LOG_LEVEL": "WARNING"}
+    cmd = [sys.executable, "-m", "uvicorn", "evperks.app:app_from_env", "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(base, server, log)
+            yield base
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"uvicorn exited: {log.read().decode(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("uvicorn did not become healthy within 30 s")
+
+
+def wrk_load(base: str, seeded: Seeded, seconds: float, connections: int, prefix: str) -> dict:
+    """wrk with one thread (the client must not starve a 2-core server); counts come from bench/settle.lua."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(WRK_SCRIPT),
+           f"{base}/api/v1/charge-orders", "--", seeded.api_key, str(seeded.members), prefix,
+           seeded.start_time.isoformat(), seeded.end_time.isoformat()]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    stats = json.loads(line.removeprefix("WRKJSON "))
+    stats["seconds"] = stats.pop("duration_us") / 1e6
+    return stats
+
+
+def python_load(base: str, seeded: Seeded, seconds: float, connections: int, prefix: str) -> dict:
+    """The fallback client: ``connections`` threads with a keep-alive httpx client each."""
+    stats = {"responses": 0, "created_201": 0, "other_2xx": 0, "non_2xx": 0, "socket_errors": 0, "first_error": ""}
+    lock = threading.Lock()
+    headers = {"Authorization": f"Bearer {seeded.api_key}"}
+
+    def body(i: int) -> dict:
+        o = charge_order(seeded, prefix, i)
+        return {"order_no": o.order_no, "member_id": o.member_id, "station_id": o.station_id,
+                "start_time": o.start_time.isoformat(), "end_time": o.end_time.isoformat(), "energy_kwh": "20.5",
+                "elec_fee_fen": o.elec_fee_fen, "service_fee_fen": o.service_fee_fen, "voucher_id": o.voucher}
+
+    def work(client: httpx.Client, i: int) -> None:
+        try:
+            status = client.post("/api/v1/charge-orders", json=body(i), headers=headers).status_code
+        except httpx.HTTPError as exc:
+            key, status = "socket_errors", str(exc)
+        else:
+            key = "created_201" if status == 201 else "other_2xx" if 200 <= status < 300 else "non_2xx"
+        with lock:
+            stats["responses"] += key != "socket_errors"
+            stats[key] += 1
+            if key != "created_201" and not stats["first_error"]:
+                stats["first_error"] = str(status)
+
+    started = time.perf_counter()
+    rate(connections, 10**9, seconds, work, lambda: httpx.Client(base_url=base, timeout=30))
+    stats["seconds"] = time.perf_counter() - started
+    return stats
+
+
+def http_run(ctx: Context, seeded: Seeded, workers: int, p: Params, prefix: str) -> dict:
+    """Settlements/s over HTTP after a short warm-up; the 201s must match the rows written."""
+    load = wrk_load if shutil.which("wrk") else python_load
+    with uvicorn_server(seeded.url, workers) as base:
+        load(base, seeded, 1, p.connections, prefix + "w")  # warm-up: imports, pools, statement caches
+        time.sleep(0.5)
+        before = order_rows(ctx)
+        stats = load(base, seeded, p.seconds, p.connections, prefix)
+        time.sleep(1)  # let requests in flight when the client stopped finish before counting
+        written = order_rows(ctx) - before
+    stats.update(
+        client="wrk" if load is wrk_load else "python-httpx",
+        workers=workers,
+        per_s=round(stats["created_201"] / stats["seconds"], 1),
+        rows_written=written,
+        # wrk drops requests still in flight at the end of its duration; the server may still commit them.
+        unanswered_but_written=written - stats["created_201"],
+    )
+    stats["verified"] = stats["non_2xx"] == 0 and 0 <= stats["unanswered_but_written"] <= p.connections
+    return stats
+
+
+# --- one engine ------------------------------------------------------------------------------------
+
+def bench_engine(engine: str, p: Params) -> dict:
+    if engine == "postgresql" and (reason := postgresql_unreachable()):
+        return {"skipped": reason}
+    with fresh_database(engine) as url:
+        ctx = bench_context(url)
+        try:
+            seeded = seed(ctx, p.members)
+            result: dict = {"statements_per_settlement": statements_per_settlement(ctx, seeded)}
+            raw = {t: raw_insert_rate(seeded, t, p, f"raw{t}") for t in p.threads}
+            settled = {t: settle_rate(ctx, seeded, t, p, f"ip{t}") for t in p.threads}
+            http = [http_run(ctx, seeded, w, p, f"h{w}") for w in p.workers]
+        finally:
+            ctx.db.dispose()
+    best_raw = max(raw.values())
+    best_http = max(http, key=lambda h: h["per_s"])
+    result.update(
+        raw_insert_per_s={f"threads_{t}": r for t, r in raw.items()},
+        settle_in_process_per_s={f"threads_{t}": r for t, r in settled.items()},
+        http_per_s=best_http["per_s"],
+        http_best_workers=best_http["workers"],
+        ratio_in_process={f"threads_{t}": round(settled[t] / raw[t], 3) for t in p.threads},
+        ratio_http=round(best_http["per_s"] / best_raw, 3),
+        http_runs=http,
+    )
+    return result
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "load_avg_1m_at_start": round(os.getloadavg()[0], 2)}
+
+
+def parse_args(argv: list[str] | None = None) -> Params:
+    ints = lambda s: [int(x) for x in s.split(",")]  # noqa: E731
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engines", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--seconds", type=float, default=8, help="HTTP load duration; cap of each in-process run")
+    parser.add_argument("--orders", type=int, default=3000, help="orders per raw / in-process run")
+    parser.add_argument("--threads", type=ints, default=[1, 4], help="in-process and raw thread counts")
+    parser.add_argument("--workers", type=ints, default=[1, 2], help="uvicorn worker counts to compare")
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=8, help="concurrent HTTP connections")
+    a = parser.parse_args(argv)
+    return Params(a.engines.split(","), a.seconds, a.orders, a.threads, a.workers, a.members, a.connections)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = parse_args(argv)
+    report: dict = {"machine": machine(), "parameters": p.__dict__}
+    for engine in p.engines:
+        report[engine] = bench_engine(engine, p)
+        print(f"{engine} done", file=sys.stderr)
+    report["definitions"] = {
+        "ratio_in_process": "settle_in_process_per_s / raw_insert_per_s at the same thread count",
+        "ratio_http": "http_per_s (best worker count) / best raw_insert_per_s",
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
