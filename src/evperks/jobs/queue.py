@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from evperks.db.tables import jobs
+from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 
 MAX_ATTEMPTS = 10
@@ -46,9 +46,8 @@ def enqueue(
     conn: Connection, *, kind: str, task_key: str, run_at: datetime, payload: dict[str, Any] | None = None
 ) -> bool:
     """Schedule a run inside the caller's transaction; False when that (task_key, run_at) exists."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(jobs)
+        insert_for(conn, jobs)
         .values(kind=kind, task_key=task_key, run_at=run_at, payload=payload or {}, status="pending", attempts=0)
         .on_conflict_do_nothing(index_elements=[jobs.c.task_key, jobs.c.run_at])
         # rowcount is unreliable here (psycopg reports -1 once SQLAlchemy adds RETURNING for the id)

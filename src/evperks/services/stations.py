@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from evperks.db.tables import stations
 from evperks.services.context import Context
-from evperks.services.upsert import insert_for
+from evperks.db.upsert import insert_for
 
 
 def upsert_station(ctx: Context, *, station_id: str, name: str, city: str) -> tuple[dict, bool]:

@@ -1,0 +1,92 @@
+"""The ``evperks`` command as an operator uses it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from evperks.cli import app
+from evperks.services.access import role_of_key, verify_admin_password
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(ctx, database_url, monkeypatch):
+    monkeypatch.setenv("EVPERKS_DATABASE_URL", database_url)
+    return ctx
+
+
+def test_keys_create_prints_a_working_key_as_the_last_line(env):
+    result = runner.invoke(app, ["keys", "create", "charging-platform", "--role", "platform"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("evp_")
+    assert role_of_key(env, key) == "platform"
+
+
+def test_keys_create_refuses_an_unknown_role(env):
+    result = runner.invoke(app, ["keys", "create", "x", "--role", "root"])
+    assert result.exit_code == 1
+    assert "role must be one of" in result.output
+
+
+def test_admin_create_reads_the_password_from_stdin(env):
+    result = runner.invoke(app, ["admin", "create", "alice", "--role", "operator"], input="correct horse battery\n")
+    assert result.exit_code == 0, result.output
+    assert verify_admin_password(env, username="alice", password="correct horse battery") == "operator"
+    assert verify_admin_password(env, username="alice", password="wrong") is None
+    again = runner.invoke(app, ["admin", "create", "alice"], input="another password\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_admin_create_refuses_a_short_password(env):
+    result = runner.invoke(app, ["admin", "create", "bob"], input="short\n")
+    assert result.exit_code == 1
+    assert "at least 8" in result.output
+
+
+def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
+    """The demo always makes its own SQLite file, so this runs once, not per engine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVPERKS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evperks", "demo", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        lines = []
+        while not any(line.lstrip().startswith("try:") for line in lines):
+            line = process.stdout.readline()
+            assert line, "demo exited early:\n" + "".join(lines)
+            lines.append(line)
+        output = "".join(lines)
+        platform_key = re.search(r"platform key:\s+(\S+)", output).group(1)
+        assert re.search(r"admin login:\s+admin / \S+", output)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "demo did not start serving"
+                time.sleep(0.2)
+        vouchers = httpx.get(f"{base}/api/v1/members/demo-m1/vouchers",
+                             headers={"Authorization": f"Bearer {platform_key}"}).json()["items"]
+        assert len(vouchers) == 3
+        assert (tmp_path / "evperks-demo.db").exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
