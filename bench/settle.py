@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -151,10 +152,83 @@ def order_rows(ctx: Context) -> int:
 
 # --- measuring -------------------------------------------------------------------------------------
 
-def rate(threads: int, limit: int, seconds: float, work: Callable[[int, int], None],
-         connect: Callable[[], object] = lambda: None) -> float:
-    """Calls of ``work(thread_state, i)`` per second from ``threads`` threads, for ``limit`` calls or
-    ``seconds``, whichever ends first; ``connect`` makes each thread's state (e.g. its connection)."""
+@dataclass(frozen=True)
+class Run:
+    ops: int
+    seconds: float
+    cpu_seconds: dict[str, float]  # by process group: bench, server, database, client
+
+    @property
+    def per_s(self) -> float:
+        return round(self.ops / self.seconds, 1)
+
+    def cpu_ms_per_op(self) -> dict[str, float]:
+        """CPU per operation by process group; its sum bounds the rate on this machine's cores."""
+        ms = {group: round(1000 * s / max(self.ops, 1), 3) for group, s in self.cpu_seconds.items() if s > 0}
+        ms["total"] = round(sum(ms.values()), 3)
+        ms["cpu_bound_ceiling_per_s"] = round((os.cpu_count() or 1) * 1000 / ms["total"], 1) if ms["total"] else None
+        return ms
+
+
+def proc_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each live process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                kids.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return kids
+
+
+def database_backends(ctx: Context) -> list[int]:
+    """The PostgreSQL server processes serving this database (SQLite works inside its callers)."""
+    if ctx.db.is_sqlite:
+        return []
+    with ctx.db.read() as conn:
+        return list(conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )).scalars())
+
+
+def cpu_snapshot(ctx: Context, server_pid: int | None) -> dict[str, dict[int, float]]:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished children: the load generator
+    return {
+        "bench": {0: time.process_time()},
+        "server": proc_cpu_seconds([server_pid, *children_of(server_pid)]) if server_pid else {},
+        "database": proc_cpu_seconds(database_backends(ctx)),
+        "client": {0: children.ru_utime + children.ru_stime},
+    }
+
+
+def measured(ctx: Context, run: Callable[[], int], server_pid: int | None = None) -> Run:
+    """Time ``run`` (which returns how many operations it did) and the CPU every process group spent."""
+    before = cpu_snapshot(ctx, server_pid)
+    started = time.perf_counter()
+    ops = run()
+    seconds = time.perf_counter() - started
+    after = cpu_snapshot(ctx, server_pid)
+    spent = {group: sum(t - before[group].get(pid, 0.0) for pid, t in after[group].items()) for group in after}
+    return Run(ops, seconds, spent)
+
+
+def repeat(threads: int, limit: int, seconds: float, work: Callable[[object, int], None],
+           connect: Callable[[], object] = lambda: None) -> int:
+    """Call ``work(thread_state, i)`` from ``threads`` threads, ``limit`` times or for ``seconds``,
+    whichever ends first; ``connect`` makes each thread's state (its connection). Returns the calls made."""
     numbers = itertools.count()
     lock = threading.Lock()
     done = [0] * threads
@@ -162,24 +236,26 @@ def rate(threads: int, limit: int, seconds: float, work: Callable[[int, int], No
 
     def loop(t: int) -> None:
         state = connect()
-        while time.perf_counter() < deadline:
-            with lock:
-                i = next(numbers)
-            if i >= limit:
-                break
-            work(state, i)
-            done[t] += 1
+        try:
+            while time.perf_counter() < deadline:
+                with lock:
+                    i = next(numbers)
+                if i >= limit:
+                    break
+                work(state, i)
+                done[t] += 1
+        finally:
+            getattr(state, "close", lambda: None)()
 
     workers = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
-    started = time.perf_counter()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return round(sum(done) / (time.perf_counter() - started), 1)
+    return sum(done)
 
 
-def raw_insert_rate(seeded: Seeded, threads: int, p: Params, prefix: str) -> float:
+def raw_inserts(ctx: Context, seeded: Seeded, threads: int, p: Params, prefix: str) -> Run:
     """One INSERT of a charge_orders row per transaction, through the driver with no SQLAlchemy."""
     url = make_url(seeded.url)
     start, end = (t.replace(tzinfo=None) for t in (seeded.start_time, seeded.end_time))
@@ -218,7 +294,7 @@ def raw_insert_rate(seeded: Seeded, threads: int, p: Params, prefix: str) -> flo
             conn.execute(sql, (*row[:16], Json(row[16]), row[17]))
             conn.commit()
 
-    return rate(threads, p.orders, p.seconds, work, connect)
+    return measured(ctx, lambda: repeat(threads, p.orders, p.seconds, work, connect))
 
 
 def charge_order(seeded: Seeded, prefix: str, i: int) -> ChargeOrder:
@@ -230,8 +306,9 @@ def charge_order(seeded: Seeded, prefix: str, i: int) -> ChargeOrder:
     )
 
 
-def settle_rate(ctx: Context, seeded: Seeded, threads: int, p: Params, prefix: str) -> float:
-    return rate(threads, p.orders, p.seconds, lambda _, i: settle(ctx, charge_order(seeded, prefix, i)))
+def settlements(ctx: Context, seeded: Seeded, threads: int, p: Params, prefix: str) -> Run:
+    work = lambda _, i: settle(ctx, charge_order(seeded, prefix, i))  # noqa: E731
+    return measured(ctx, lambda: repeat(threads, p.orders, p.seconds, work))
 
 
 def statements_per_settlement(ctx: Context, seeded: Seeded) -> dict:
@@ -276,8 +353,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(url: str, workers: int) -> Iterator[str]:
-    """``evperks serve`` without migrating or the scheduler: uvicorn on a free port; yields its base URL."""
+def uvicorn_server(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """``evperks serve`` without migrating or the scheduler: uvicorn on a free port; yields its URL and pid."""
     port = free_port()
     env = {**os.environ, "EVPERKS_DATABASE_URL": url, "EVPERKS_SCHEDULER": "false", "EVPERKS_LOG_LEVEL": "WARNING"}
     cmd = [sys.executable, "-m", "uvicorn", "evperks.app:app_from_env", "--factory", "--host", "127.0.0.1",
@@ -287,7 +364,7 @@ def uvicorn_server(url: str, workers: int) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_healthy(base, server, log)
-            yield base
+            yield base, server.pid
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -350,7 +427,7 @@ def python_load(base: str, seeded: Seeded, seconds: float, connections: int, pre
                 stats["first_error"] = str(status)
 
     started = time.perf_counter()
-    rate(connections, 10**9, seconds, work, lambda: httpx.Client(base_url=base, timeout=30))
+    repeat(connections, 10**9, seconds, work, lambda: httpx.Client(base_url=base, timeout=30))
     stats["seconds"] = time.perf_counter() - started
     return stats
 
@@ -358,23 +435,30 @@ def python_load(base: str, seeded: Seeded, seconds: float, connections: int, pre
 def http_run(ctx: Context, seeded: Seeded, workers: int, p: Params, prefix: str) -> dict:
     """Settlements/s over HTTP after a short warm-up; the 201s must match the rows written."""
     load = wrk_load if shutil.which("wrk") else python_load
-    with uvicorn_server(seeded.url, workers) as base:
+    stats: dict = {}
+
+    def run() -> int:
+        stats.update(load(base, seeded, p.seconds, p.connections, prefix))
+        return stats["created_201"]
+
+    with uvicorn_server(seeded.url, workers) as (base, pid):
         load(base, seeded, 1, p.connections, prefix + "w")  # warm-up: imports, pools, statement caches
         time.sleep(0.5)
         before = order_rows(ctx)
-        stats = load(base, seeded, p.seconds, p.connections, prefix)
+        usage = replace(measured(ctx, run, server_pid=pid), seconds=0)
         time.sleep(1)  # let requests in flight when the client stopped finish before counting
         written = order_rows(ctx) - before
-    stats.update(
-        client="wrk" if load is wrk_load else "python-httpx",
-        workers=workers,
-        per_s=round(stats["created_201"] / stats["seconds"], 1),
-        rows_written=written,
-        # wrk drops requests still in flight at the end of its duration; the server may still commit them.
-        unanswered_but_written=written - stats["created_201"],
-    )
-    stats["verified"] = stats["non_2xx"] == 0 and 0 <= stats["unanswered_but_written"] <= p.connections
-    return stats
+    unanswered = written - stats["created_201"]  # wrk drops requests in flight at its end; the server commits them
+    return {
+        "workers": workers,
+        "client": "wrk" if load is wrk_load else "python-httpx (in the bench process)",
+        "per_s": round(stats["created_201"] / stats["seconds"], 1),
+        **stats,
+        "rows_written": written,
+        "written_but_unanswered": unanswered,
+        "verified": stats["non_2xx"] == 0 and stats["socket_errors"] == 0 and 0 <= unanswered <= p.connections,
+        "cpu_ms_per_settlement": usage.cpu_ms_per_op(),
+    }
 
 
 # --- one engine ------------------------------------------------------------------------------------
@@ -386,24 +470,28 @@ def bench_engine(engine: str, p: Params) -> dict:
         ctx = bench_context(url)
         try:
             seeded = seed(ctx, p.members)
-            result: dict = {"statements_per_settlement": statements_per_settlement(ctx, seeded)}
-            raw = {t: raw_insert_rate(seeded, t, p, f"raw{t}") for t in p.threads}
-            settled = {t: settle_rate(ctx, seeded, t, p, f"ip{t}") for t in p.threads}
+            statements = statements_per_settlement(ctx, seeded)
+            raw = {t: raw_inserts(ctx, seeded, t, p, f"raw{t}") for t in p.threads}
+            settled = {t: settlements(ctx, seeded, t, p, f"ip{t}") for t in p.threads}
             http = [http_run(ctx, seeded, w, p, f"h{w}") for w in p.workers]
         finally:
             ctx.db.dispose()
-    best_raw = max(raw.values())
+    best_raw = max(r.per_s for r in raw.values())
     best_http = max(http, key=lambda h: h["per_s"])
-    result.update(
-        raw_insert_per_s={f"threads_{t}": r for t, r in raw.items()},
-        settle_in_process_per_s={f"threads_{t}": r for t, r in settled.items()},
-        http_per_s=best_http["per_s"],
-        http_best_workers=best_http["workers"],
-        ratio_in_process={f"threads_{t}": round(settled[t] / raw[t], 3) for t in p.threads},
-        ratio_http=round(best_http["per_s"] / best_raw, 3),
-        http_runs=http,
-    )
-    return result
+    return {
+        "raw_insert_per_s": {f"threads_{t}": r.per_s for t, r in raw.items()},
+        "settle_in_process_per_s": {f"threads_{t}": r.per_s for t, r in settled.items()},
+        "http_per_s": best_http["per_s"],
+        "http_best_workers": best_http["workers"],
+        "ratio_in_process": {f"threads_{t}": round(settled[t].per_s / raw[t].per_s, 3) for t in p.threads},
+        "ratio_http": round(best_http["per_s"] / best_raw, 3),
+        "statements_per_settlement": statements,
+        "cpu_ms_per_op": {
+            **{f"raw_threads_{t}": r.cpu_ms_per_op() for t, r in raw.items()},
+            **{f"in_process_threads_{t}": r.cpu_ms_per_op() for t, r in settled.items()},
+        },
+        "http_runs": http,
+    }
 
 
 def machine() -> dict:
@@ -434,6 +522,9 @@ def main(argv: list[str] | None = None) -> None:
     report["definitions"] = {
         "ratio_in_process": "settle_in_process_per_s / raw_insert_per_s at the same thread count",
         "ratio_http": "http_per_s (best worker count) / best raw_insert_per_s",
+        "cpu_ms_per_op": "CPU ms per operation by process group (bench: this process; server: uvicorn and its "
+                         "workers; database: PostgreSQL backends of the bench database; client: wrk); "
+                         "cpu_bound_ceiling_per_s = cores * 1000 / total, the rate if nothing but CPU limited it",
     }
     print(json.dumps(report, indent=2))
 
