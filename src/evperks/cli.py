@@ -99,16 +99,9 @@ def admin_create(
 ) -> None:
     """Create an admin console user; the password is read from standard input."""
     from evperks.services.access import create_admin_user  # noqa: PLC0415
-    from evperks.services.errors import ServiceError  # noqa: PLC0415
 
     password = _read_password()
-    settings = _settings()
-    _migrated(settings)
-    try:
-        create_admin_user(_context(settings), username=username, password=password, role=role)
-    except ServiceError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from exc
+    _call_service(create_admin_user, username=username, password=password, role=role)
     typer.echo(f"admin user {username!r} created with role {role}")
 
 
@@ -119,23 +112,24 @@ def keys_create(
 ) -> None:
     """Create an API key; it is printed once, as the last line."""
     from evperks.services.access import create_api_key  # noqa: PLC0415
-    from evperks.services.errors import ServiceError  # noqa: PLC0415
 
-    settings = _settings()
-    _migrated(settings)
-    try:
-        key = create_api_key(_context(settings), name=name, role=role)
-    except ServiceError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from exc
+    key = _call_service(create_api_key, name=name, role=role)
     typer.echo(f"API key {name!r} with role {role} (shown only now):")
     typer.echo(key)
 
 
-def _migrated(settings: Settings) -> None:
+def _call_service(service, **kwargs):
+    """Run one service function on the configured (migrated) database; a refusal exits with status 1."""
     from evperks.db.migrate import upgrade  # noqa: PLC0415
+    from evperks.services.errors import ServiceError  # noqa: PLC0415
 
+    settings = _settings()
     upgrade(settings.database_url)
+    try:
+        return service(_context(settings), **kwargs)
+    except ServiceError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def _read_password() -> str:

@@ -59,3 +59,16 @@ def test_openapi_and_docs_are_served(api):
     assert "/api/v1/charge-orders" in spec["paths"]
     assert "/api/v1/admin/voucher-templates/{template_id}" in spec["paths"]
     assert api.client.get("/docs").status_code == 200
+
+
+def test_metrics_count_settlements_and_problems(api):
+    before = api.client.get("/metrics").text
+    api.platform("GET", "/api/v1/members/nobody")
+    after = api.client.get("/metrics").text
+
+    def value(text: str, sample: str) -> float:
+        line = next((l for l in text.splitlines() if l.startswith(sample + " ")), None)
+        return float(line.split()[-1]) if line else 0.0
+
+    assert value(after, 'evperks_problems_total{status="404"}') == value(before, 'evperks_problems_total{status="404"}') + 1
+    assert "evperks_settlements_total" in after

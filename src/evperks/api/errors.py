@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from evperks.api.metrics import PROBLEMS
 from evperks.api.responses import json_response
 from evperks.clock import ClockMovedBackwards
 from evperks.services.errors import ServiceError
@@ -28,6 +29,7 @@ def problem(request: Request, status: int, detail: str, errors: list[tuple[str, 
         "detail": detail,
         "errors": [{"field": f, "message": m} for f, m in errors],
     }
+    PROBLEMS.labels(str(status)).inc()
     return json_response(body, zone=request.app.state.ctx.zone, status=status, media_type=PROBLEM)
 
 

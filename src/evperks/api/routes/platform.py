@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from evperks.api import schemas
 from evperks.api.deps import CtxDep, require_platform
+from evperks.api.metrics import SETTLEMENTS
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
@@ -76,6 +77,7 @@ def quote_charge_order(body: schemas.QuoteIn, ctx: CtxDep) -> Response:
 def settle_charge_order(body: schemas.ChargeOrderIn, ctx: CtxDep) -> Response:
     """Settle a finished charge order. The same order_no again returns the first body (200)."""
     result, created = settle(ctx, _order(body, ctx))
+    SETTLEMENTS.labels("created" if created else "replayed").inc()
     return json_response(result, zone=ctx.zone, status=201 if created else 200)
 
 
