@@ -126,3 +126,15 @@ def test_bad_search_parameters_are_422_naming_the_parameter(api, params):
     response = api.admin("GET", "/api/v1/admin/members", params=params)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == next(iter(params))
+
+
+@pytest.mark.parametrize("field", ["nickname", "channel", "invite_code", "phone"])
+def test_a_nul_character_in_any_text_is_422_on_every_engine(api, field):
+    response = api.platform("POST", "/api/v1/members", json={"phone": "13800138000", field: "a\u0000b"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_nul_character_in_a_path_or_query_is_422(api):
+    assert api.platform("GET", "/api/v1/members/a%00b").status_code == 422
+    assert api.admin("GET", "/api/v1/admin/members", params={"tag": "a\u0000"}).status_code == 422

@@ -11,11 +11,20 @@ MAX_FEN = 10**12  # ten billion yuan: far beyond any real bill, far below any in
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, on every engine alike
+
+
+def text(min_length: int = 0, max_length: int = 100):
+    """Free text, trimmed, without NUL."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=ID_PATTERN)]
+Text100 = text()
+Name = text(1, 100)
+Reason = text(1, 500)
+Tag = text(1, 50)
 EnergyKwh = Annotated[float | str, Field(description="kWh, a number or decimal string with at most 3 decimals")]
 
 
@@ -40,10 +49,10 @@ class StationOut(BaseModel):
 
 class MemberIn(Body):
     id: Id | None = None
-    phone: Annotated[str, StringConstraints(max_length=20)]
+    phone: text(0, 20)
     nickname: Text100 = ""
-    channel: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    invite_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)] | None = None
+    channel: text(0, 50) = ""
+    invite_code: text(1, 16) | None = None
     registered_at: datetime | None = None
     tags: Annotated[list[Tag], Field(max_length=50)] = []
 

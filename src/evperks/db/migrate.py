@@ -67,13 +67,13 @@ _MAX_REV_ID = 32
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``; a no-op when it is already there."""
     with migration_connection(url) as conn:
-        command.upgrade(_config(conn), revision)
+        command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` down to ``revision`` (``"base"`` drops every table)."""
     with migration_connection(url) as conn:
-        command.downgrade(_config(conn), revision)
+        command.downgrade(alembic_config(conn), revision)
 
 
 def current(url: str) -> str | None:
@@ -88,7 +88,7 @@ def current(url: str) -> str | None:
 
 def head() -> str | None:
     """The newest revision shipped with this version of evperks."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @contextmanager
@@ -120,12 +120,13 @@ def new_revision(message: str, *, autogenerate: bool = True) -> Path:
         url = f"sqlite:///{Path(scratch) / 'scratch.db'}"
         upgrade(url)
         with migration_connection(url) as conn:
-            script = command.revision(_config(conn), message, autogenerate=autogenerate, rev_id=rev_id)
+            script = command.revision(alembic_config(conn), message, autogenerate=autogenerate, rev_id=rev_id)
     assert script is not None and not isinstance(script, list)  # one head, one new script
     return Path(script.path)
 
 
-def _config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the packaged scripts; migrations run on ``connection`` when given."""
     config = Config(attributes={"connection": connection} if connection is not None else {})
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -140,7 +141,7 @@ def _check_foreign_keys(conn: Connection) -> None:
 
 
 def _next_rev_id(message: str) -> str:
-    scripts = ScriptDirectory.from_config(_config())
+    scripts = ScriptDirectory.from_config(alembic_config())
     numbers = [int(m[1]) for s in scripts.walk_revisions() if (m := re.match(r"(\d{4})_", s.revision))]
     prefix = f"{max(numbers, default=0) + 1:04d}_"
     slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")

@@ -64,7 +64,7 @@ def patch_template(template_id: TemplateId, body: schemas.TemplatePatch, ctx: Ct
 
 @router.post("/members/{member_id}/vouchers", status_code=201, response_model=list[schemas.VoucherOut])
 def issue_vouchers(
-    member_id: Annotated[str, Path(min_length=1, max_length=64)], body: schemas.IssueIn, ctx: CtxDep
+    member_id: Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)], body: schemas.IssueIn, ctx: CtxDep
 ) -> Response:
     """客服补发: give a member vouchers of a template, with a reason."""
     issued = vouchers.issue_manual(
@@ -86,7 +86,7 @@ def search_members(
     phone: Annotated[str | None, Query(max_length=11, pattern=r"^\d+$")] = None,
     registered_from: datetime | None = None,
     registered_to: datetime | None = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
+    tag: Annotated[str | None, Query(max_length=50, pattern=schemas.NO_NUL)] = None,
     min_charge_count: Annotated[int | None, Query(ge=0, le=10**9)] = None,
     min_total_kwh: Annotated[Decimal | None, Query(ge=0)] = None,
     min_total_paid_fen: Annotated[int | None, Query(ge=0, le=schemas.MAX_FEN)] = None,

@@ -19,7 +19,7 @@ from evperks.services.errors import Invalid
 from evperks.services.settlement import ChargeOrder, quote, settle
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
+PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
