@@ -150,8 +150,8 @@ def test_a_failing_job_is_retried_with_growing_backoff_and_then_marked_failed(
         row = only_job(ctx)
         if row.status == "pending":
             assert run_due(ctx, registry=registry) == [], "retried before its backoff had passed"
-            waits.append(row.locked_until - ctx.clock.now())
-            ctx.clock.move_to(row.locked_until)
+            waits.append(row.not_before - ctx.clock.now())
+            ctx.clock.move_to(row.not_before)
 
     assert waits == [timedelta(seconds=2**attempt) for attempt in range(1, MAX_ATTEMPTS)]
     row = only_job(ctx)
@@ -322,7 +322,7 @@ def test_a_periodic_task_keeps_its_schedule_after_a_run_fails_for_good(ctx: Cont
         run_due(ctx, registry=registry)
         first = job_rows(ctx)[0]
         if first.status == "pending":
-            ctx.clock.move_to(first.locked_until)
+            ctx.clock.move_to(first.not_before)
 
     assert [(row.run_at, row.status) for row in job_rows(ctx)] == [(T0, "failed"), (T0 + timedelta(hours=1), "pending")]
 

@@ -202,6 +202,8 @@ jobs = Table(
     Column("payload", JSON, nullable=False),
     Column("status", String(10), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # A failed run waits for its retry backoff until not_before (on the schedule clock).
+    Column("not_before", UTCDateTime(), nullable=True),
     Column("locked_by", String(100), nullable=True),
     Column("locked_until", UTCDateTime(), nullable=True),
     Column("started_at", UTCDateTime(), nullable=True),

@@ -2,12 +2,13 @@
 
 A run is identified by ``(task_key, run_at)`` and that pair never changes after insert, so enqueueing
 the same run again - from any node, at any time, also while it waits for a retry - is a no-op.
-The table has no "retry not before" column, so ``locked_until`` carries two meanings, one per status:
+Two clocks are at work:
 
-- ``pending``: not claimable before ``locked_until`` (retry backoff), on the schedule clock
-  (``ctx.clock``), so a sandbox standing still at an instant does not retry a failing job in a loop.
-- ``running``: the lease, on the real clock: it measures whether a worker process is still alive, and
-  moving the sandbox clock a day forward must not hand a live worker's job to a second worker.
+- ``not_before`` (a pending run's retry backoff) is on the schedule clock (``ctx.clock``), so a sandbox
+  standing still at an instant does not retry a failing job in a loop.
+- ``locked_until`` (a running job's lease) is on the real clock: it measures whether a worker process
+  is still alive, and moving the sandbox clock a day forward must not hand a live worker's job to a
+  second worker.
 
 Every claim increments ``attempts``; ``(locked_by, attempts)`` is the claim's token, and a finish only
 applies while the row still carries it, so a worker whose lease was taken over cannot overwrite the
@@ -100,7 +101,7 @@ def _claimable(now: datetime, real_now: datetime) -> ColumnElement[bool]:
     due = and_(
         jobs.c.status == "pending",
         jobs.c.run_at <= now,
-        or_(jobs.c.locked_until.is_(None), jobs.c.locked_until <= now),
+        or_(jobs.c.not_before.is_(None), jobs.c.not_before <= now),
     )
     abandoned = and_(jobs.c.status == "running", jobs.c.locked_until <= real_now)
     return or_(due, abandoned)
@@ -127,7 +128,7 @@ def mark_failed_attempt(conn: Connection, job: ClaimedJob, *, error: str, now: d
     if job.attempts >= MAX_ATTEMPTS:
         values: dict[str, Any] = {"status": "failed", "finished_at": now, "locked_until": None}
     else:
-        values = {"status": "pending", "locked_by": None, "locked_until": now + retry_delay(job.attempts)}
+        values = {"status": "pending", "locked_by": None, "locked_until": None, "not_before": now + retry_delay(job.attempts)}
     changed = conn.execute(update(jobs).where(_still_held(job)).values(last_error=error, **values)).rowcount
     return values["status"] if changed == 1 else None
 

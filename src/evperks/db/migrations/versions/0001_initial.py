@@ -217,6 +217,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), server_default="pending", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("not_before", sa.DateTime(), nullable=True),
         sa.Column("locked_by", sa.String(length=100), nullable=True),
         sa.Column("locked_until", sa.DateTime(), nullable=True),
         sa.Column("started_at", sa.DateTime(), nullable=True),
