@@ -1,4 +1,8 @@
-"""Every table, in SQLAlchemy Core. Instants are UTC, money is integer fen, energy is integer Wh."""
+"""The core tables, in SQLAlchemy Core. Instants are UTC, money is integer fen, energy is integer Wh.
+
+Each later area keeps its tables in a module of its own (tables_wallet, tables_points,
+tables_campaigns), registered on the same metadata; importing this module registers them all.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +15,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-# SQLite only has INTEGER PRIMARY KEY as an auto-incrementing rowid alias.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 stations = Table(
     "stations",
@@ -114,6 +105,8 @@ vouchers = Table(
     Column("valid_until", UTCDateTime(), nullable=False),
     Column("status", String(10), nullable=False),
     Column("source_kind", String(20), nullable=False),
+    Column("campaign_id", BigId, ForeignKey("campaigns.id"), nullable=True, index=True),
+    Column("package_id", BigId, ForeignKey("campaign_packages.id"), nullable=True, index=True),
     Column("reason", String(500), nullable=True),
     Column("issued_by", String(100), nullable=True),
     Column("issued_at", UTCDateTime(), nullable=False),
@@ -214,3 +207,9 @@ jobs = Table(
     CheckConstraint("status IN ('pending', 'running', 'done', 'failed')", name="status"),
     Index("ix_jobs_status_run_at", "status", "run_at"),
 )
+
+
+# Registers the tables of the later areas on the same metadata (they import only base and types).
+from evperks.db.tables_campaigns import *  # noqa: E402,F403
+from evperks.db.tables_points import *  # noqa: E402,F403
+from evperks.db.tables_wallet import *  # noqa: E402,F403

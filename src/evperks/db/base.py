@@ -1,0 +1,18 @@
+"""The one MetaData every table registers on, with the naming convention every constraint follows."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, MetaData
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only has INTEGER PRIMARY KEY as an auto-incrementing rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -1,0 +1,59 @@
+"""Stored value (储值): settings, recharge orders, the wallet ledger."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+
+from evperks.db.base import BigId, metadata
+from evperks.db.types import UTCDateTime
+
+__all__ = ["recharges", "stored_value_settings", "wallet_ledger"]
+
+stored_value_settings = Table(
+    "stored_value_settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("min_recharge_fen", BigInteger, nullable=False),
+    Column("denominations_fen", JSON, nullable=False),
+    Column("allow_custom_amount", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+    CheckConstraint("min_recharge_fen > 0", name="min_positive"),
+)
+
+recharges = Table(
+    "recharges",
+    metadata,
+    Column("order_no", String(64), primary_key=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("provider", String(20), nullable=False),
+    # A payment notification names the provider's transaction; one transaction credits one recharge.
+    Column("provider_txn_id", String(100), nullable=True, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("paid_at", UTCDateTime(), nullable=True),
+    Column("confirmed_at", UTCDateTime(), nullable=True),
+    Column("cancelled_at", UTCDateTime(), nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint("status IN ('pending', 'paid', 'cancelled')", name="status"),
+)
+
+wallet_ledger = Table(
+    "wallet_ledger",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("balance_after_fen", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+    # What caused the change (recharge order_no, charge order_no, refund id): once per kind.
+    Column("ref", String(100), nullable=False),
+    Column("reason", String(500), nullable=True),
+    Column("created_by", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kind", "ref", name="uq_wallet_ledger_kind_ref"),
+    CheckConstraint("balance_after_fen >= 0", name="balance_not_negative"),
+    CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
+    Index("ix_wallet_ledger_member_id_id", "member_id", "id"),
+)
