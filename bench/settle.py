@@ -1,6 +1,6 @@
 """Settlements per second, in-process and over HTTP, beside a raw INSERT baseline on the same database.
 
-    python -m bench.settle [--engines sqlite,postgresql] [--seconds 8] [--orders 3000] [--workers 1,2]
+    python bench/settle.py [--engines sqlite,postgresql] [--seconds 8] [--orders 3000] [--workers 1,2]
 
 Per engine: a fresh database (SQLite temp file; PostgreSQL a uniquely named database, dropped at the end),
 migrated and seeded with stations, members with two vouchers each and a platform API key. Then, in one run:
@@ -116,7 +116,8 @@ def postgresql_unreachable() -> str | None:
 
 
 def bench_context(url: str) -> Context:
-    return Context.from_settings(Settings(database_url=url, scheduler=False))
+    """The real clock, as in production (the sandbox clock would add a database read per "now")."""
+    return Context.from_settings(Settings(database_url=url, scheduler=False, sandbox=False))
 
 
 def seed(ctx: Context, n_members: int) -> Seeded:
@@ -141,7 +142,7 @@ def seed(ctx: Context, n_members: int) -> Seeded:
             member_ids=[r["id"] for r in rows for _ in range(VOUCHERS_PER_MEMBER)],
         )
     key = access.create_api_key(ctx, name="bench", role="platform")
-    return Seeded(url=str(ctx.db.url.render_as_string(hide_password=False)), api_key=key, members=n_members,
+    return Seeded(url=ctx.db.url.render_as_string(hide_password=False), api_key=key, members=n_members,
                   start_time=now - timedelta(hours=2), end_time=now - timedelta(hours=1))
 
 
@@ -358,7 +359,8 @@ def free_port() -> int:
 def uvicorn_server(url: str, workers: int) -> Iterator[tuple[str, int]]:
     """``evperks serve`` without migrating or the scheduler: uvicorn on a free port; yields its URL and pid."""
     port = free_port()
-    env = {**os.environ, "EVPERKS_DATABASE_URL": url, "EVPERKS_SCHEDULER": "false", "EVPERKS_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "EVPERKS_DATABASE_URL": url, "EVPERKS_SCHEDULER": "false", "EVPERKS_SANDBOX": "false",
+           "EVPERKS_LOG_LEVEL": "WARNING"}
     cmd = [sys.executable, "-m", "uvicorn", "evperks.app:app_from_env", "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     with tempfile.TemporaryFile() as log:
@@ -450,7 +452,7 @@ def http_run(ctx: Context, seeded: Seeded, workers: int, p: Params, prefix: str)
         load(base, seeded, 1, p.connections, prefix + "w")  # warm-up: imports, pools, statement caches
         time.sleep(0.5)
         before = order_rows(ctx)
-        usage = replace(measured(ctx, run, server_pid=pid), seconds=0)
+        usage = measured(ctx, run, server_pid=pid)
         time.sleep(1)  # let requests in flight when the client stopped finish before counting
         written = order_rows(ctx) - before
     unanswered = written - stats["created_201"]  # wrk drops requests in flight at its end; the server commits them
