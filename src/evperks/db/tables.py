@@ -116,7 +116,9 @@ vouchers = Table(
     Column("revoke_reason", String(500), nullable=True),
     CheckConstraint("status IN ('available', 'used', 'expired', 'revoked')", name="status"),
     CheckConstraint("(status = 'used') = (used_order_no IS NOT NULL)", name="used_has_order"),
-    Index("ix_vouchers_member_status", "member_id", "status"),
+    # Covers "this member's spendable vouchers" (member, status, valid_until > end): without it SQLite
+    # picks the status index and scans every member's vouchers.
+    Index("ix_vouchers_member_status_valid_until", "member_id", "status", "valid_until"),
     Index("ix_vouchers_status_valid_until", "status", "valid_until"),
 )
 

@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("used_order_no", name=op.f("uq_vouchers_used_order_no")),
     )
     op.create_index(op.f("ix_vouchers_template_id"), "vouchers", ["template_id"])
-    op.create_index(op.f("ix_vouchers_member_status"), "vouchers", ["member_id", "status"])
+    op.create_index(op.f("ix_vouchers_member_status_valid_until"), "vouchers", ["member_id", "status", "valid_until"])
     op.create_index(op.f("ix_vouchers_status_valid_until"), "vouchers", ["status", "valid_until"])
 
     op.create_table(
