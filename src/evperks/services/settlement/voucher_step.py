@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from evperks.db.tables import vouchers
+from evperks.db.types import UTCDateTime
 from evperks.domain.vouchers import DeductionType, VoucherTerms, best_voucher, deduction_fen, refusal
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
@@ -14,6 +15,21 @@ from evperks.services.settlement.pipeline import Settlement
 # 'expired' stays usable: the expiry job may have run between the end of the session and settlement,
 # and validity is judged at the order's end time.
 _SPENDABLE = ("available", "expired")
+_TERMS = (vouchers.c.id, vouchers.c.status, vouchers.c.face_value_fen, vouchers.c.deduction_type,
+          vouchers.c.station_ids, vouchers.c.min_spend_fen, vouchers.c.valid_from, vouchers.c.valid_until,
+          vouchers.c.issued_at)
+# Built once (see service.py): the member's vouchers that could still pay an order ending at end_time.
+_SPENDABLE_FOR_MEMBER = select(*_TERMS).where(
+    vouchers.c.member_id == bindparam("member_id"),
+    vouchers.c.status.in_(_SPENDABLE),
+    vouchers.c.valid_until > bindparam("end_time", type_=UTCDateTime()),
+)
+_NAMED = select(*_TERMS).where(vouchers.c.id == bindparam("voucher_id"), vouchers.c.member_id == bindparam("member_id"))
+_USE = (
+    update(vouchers)
+    .where(vouchers.c.id == bindparam("v_id"), vouchers.c.status.in_(_SPENDABLE))
+    .values(status="used", used_order_no=bindparam("order_no"), used_at=bindparam("at", type_=UTCDateTime()))
+)
 
 
 class VoucherStep:
@@ -22,7 +38,8 @@ class VoucherStep:
         if choice is None:
             return
         if choice == AUTO:
-            chosen = best_voucher(_spendable_vouchers(conn, s), s.amounts)
+            rows = conn.execute(_SPENDABLE_FOR_MEMBER, {"member_id": s.order.member_id, "end_time": s.amounts.end_time})
+            chosen = best_voucher([_terms(r) for r in rows], s.amounts)
         else:
             chosen = _named_voucher(conn, s, choice)
         if chosen is not None:
@@ -32,19 +49,13 @@ class VoucherStep:
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if s.breakdown.voucher_id is None:
             return
-        used = conn.execute(
-            update(vouchers)
-            .where(vouchers.c.id == s.breakdown.voucher_id, vouchers.c.status.in_(_SPENDABLE))
-            .values(status="used", used_order_no=s.order.order_no, used_at=s.now)
-        ).rowcount
+        used = conn.execute(_USE, {"v_id": s.breakdown.voucher_id, "order_no": s.order.order_no, "at": s.now}).rowcount
         if used != 1:  # impossible while the member row is locked; never spend a voucher twice regardless
             raise Conflict("the voucher was used by another order", field="voucher_id")
 
 
 def _named_voucher(conn: Connection, s: Settlement, voucher_id: int) -> VoucherTerms:
-    row = conn.execute(
-        select(vouchers).where(vouchers.c.id == voucher_id, vouchers.c.member_id == s.order.member_id)
-    ).first()
+    row = conn.execute(_NAMED, {"voucher_id": voucher_id, "member_id": s.order.member_id}).first()
     if row is None:
         raise Invalid("this member has no such voucher", field="voucher_id")
     if row.status not in _SPENDABLE:
@@ -54,17 +65,6 @@ def _named_voucher(conn: Connection, s: Settlement, voucher_id: int) -> VoucherT
     if reason is not None:
         raise Invalid(reason.value, field="voucher_id")
     return terms
-
-
-def _spendable_vouchers(conn: Connection, s: Settlement) -> list[VoucherTerms]:
-    rows = conn.execute(
-        select(vouchers).where(
-            vouchers.c.member_id == s.order.member_id,
-            vouchers.c.status.in_(_SPENDABLE),
-            vouchers.c.valid_until > s.amounts.end_time,
-        )
-    )
-    return [_terms(r) for r in rows]
 
 
 def _terms(row) -> VoucherTerms:
