@@ -13,7 +13,10 @@ from starlette.responses import Response
 from evperks import __version__
 from evperks.api import errors
 from evperks.api.deps import KeyCache
-from evperks.api.routes import admin, platform
+from evperks.api.routes import admin, member_campaigns, platform
+from evperks.api.routes import campaigns as campaign_routes
+from evperks.api.routes import points as points_routes
+from evperks.api.routes import wallet as wallet_routes
 from evperks.config import Settings
 from evperks.services.context import Context
 
@@ -50,10 +53,18 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     errors.install(app)
     app.include_router(platform.router)
     app.include_router(admin.router)
+    app.include_router(campaign_routes.router)
+    app.include_router(points_routes.router)
+    app.include_router(wallet_routes.platform_router)
+    app.include_router(wallet_routes.admin_router)
+    app.include_router(member_campaigns.router)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 
         app.include_router(sandbox.router)
+        from evperks.api.routes import payments  # noqa: PLC0415 - the sandbox payment provider: sandbox only
+
+        app.include_router(payments.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

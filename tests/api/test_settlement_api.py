@@ -201,3 +201,10 @@ def test_a_quote_shows_the_breakdown_and_commits_nothing(api, shop):
     assert {k: settled[k] for k in ("voucher_id", "voucher_deduction_fen", "due_fen")} == {
         k: quote.json()[k] for k in ("voucher_id", "voucher_deduction_fen", "due_fen")
     }
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "9999-12-31T23:59:59", "0001-01-01T00:00:00+14:00"])
+def test_times_far_outside_any_charging_session_are_422_not_a_crash(api, shop, when):
+    response = api.settle(api.order(shop["id"], start_time=when))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "start_time"

@@ -16,7 +16,7 @@ def _active_campaign(ctx, *, total: int, reward: list[dict]) -> int:
     with ctx.db.write() as conn:
         return conn.execute(
             insert(campaigns).values(
-                type="registration", status="active", name="注册有礼", start_at=now, end_at=now.replace(year=now.year + 1),
+                type="one_time", status="active", name="一次性发放", start_at=now, end_at=now.replace(year=now.year + 1),
                 rules_text="规则", total_packages=total, reward=reward, tiers=[], created_at=now, updated_at=now,
             )
         ).inserted_primary_key[0]

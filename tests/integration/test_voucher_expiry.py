@@ -113,11 +113,15 @@ def test_the_expiry_job_runs_at_local_midnight_in_shanghai_even_off_its_interval
     lapses_tonight = issue(ctx, template_id, valid_until=local(2099, 3, 2, 0, 0))
     lapses_tomorrow_night = issue(ctx, template_id, valid_until=local(2099, 3, 3, 0, 0))
 
-    first_tick = run_due(shanghai_ctx)
+    def expiry_runs() -> list[dict]:
+        """What the tick ran of voucher expiry (other periodic tasks run in the same tick)."""
+        return [r for r in run_due(shanghai_ctx) if r["kind"] == "voucher_expiry"]
+
+    first_tick = expiry_runs()
     ctx.clock.move_to(local(2099, 3, 1, 23, 59))
-    before_midnight = run_due(shanghai_ctx)
+    before_midnight = expiry_runs()
     ctx.clock.move_to(local(2099, 3, 2, 0, 0))
-    at_midnight = run_due(shanghai_ctx)
+    at_midnight = expiry_runs()
 
     assert [(r["kind"], r["status"], r["result"]) for r in first_tick] == [("voucher_expiry", "done", {"expired": 1})]
     assert before_midnight == []
@@ -128,7 +132,9 @@ def test_the_expiry_job_runs_at_local_midnight_in_shanghai_even_off_its_interval
         lapses_tomorrow_night: "available",
     }
     with ctx.db.read() as conn:
-        pending = conn.execute(select(jobs.c.task_key, jobs.c.run_at).where(jobs.c.status == "pending")).all()
+        pending = conn.execute(
+            select(jobs.c.task_key, jobs.c.run_at).where(jobs.c.status == "pending", jobs.c.kind == "voucher_expiry")
+        ).all()
     assert pending == [("voucher_expiry", datetime(2099, 3, 2, 0, 0, tzinfo=UTC))]
 
 

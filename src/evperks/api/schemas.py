@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 MAX_FEN = 10**12  # ten billion yuan: far beyond any real bill, far below any integer overflow
 
@@ -25,6 +25,21 @@ Text100 = text()
 Name = text(1, 100)
 Reason = text(1, 500)
 Tag = text(1, 50)
+_EARLIEST, _LATEST = datetime(1970, 1, 2), datetime(2199, 12, 31)
+
+
+def _within_range(value: datetime) -> datetime:
+    """Far-off years would overflow converting between zones; no charging event lies outside this."""
+    try:
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:  # year 1 at +14:00 lies before the first representable UTC instant
+        naive = datetime.min
+    if not _EARLIEST <= naive <= _LATEST:
+        raise ValueError("must lie between 1970 and 2199")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_within_range)]
 EnergyKwh = Annotated[float | str, Field(description="kWh, a number or decimal string with at most 3 decimals")]
 
 
@@ -53,7 +68,7 @@ class MemberIn(Body):
     nickname: Text100 = ""
     channel: text(0, 50) = ""
     invite_code: text(1, 16) | None = None
-    registered_at: datetime | None = None
+    registered_at: Instant | None = None
     tags: Annotated[list[Tag], Field(max_length=50)] = []
 
 
@@ -88,8 +103,8 @@ class DaysValidityIn(Body):
 
 class WindowValidityIn(Body):
     type: Literal["window"]
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowValidityIn:
@@ -194,8 +209,8 @@ class RevokeIn(Body):
 class QuoteIn(Body):
     member_id: Id
     station_id: Id
-    start_time: datetime
-    end_time: datetime
+    start_time: Instant
+    end_time: Instant
     energy_kwh: EnergyKwh
     elec_fee_fen: Fen
     service_fee_fen: Fen
@@ -233,7 +248,7 @@ class SettlementOut(BaseModel):
 # --- sandbox ---------------------------------------------------------------------------------------
 
 class ClockIn(Body):
-    now: datetime
+    now: Instant
 
 
 class ClockOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
 from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime
@@ -32,6 +32,9 @@ points_lots = Table(
     Column("points", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
     Column("granted_at", UTCDateTime(), nullable=False),
+    # The grant's local date (operator zone): every expiry rule depends only on it, so a rule change
+    # recomputes expiries per date range instead of per lot.
+    Column("granted_on", Date(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=True),
     Column("source", String(20), nullable=False),
     Column("ref", String(100), nullable=True),
@@ -39,6 +42,7 @@ points_lots = Table(
     CheckConstraint("points > 0 AND remaining >= 0 AND remaining <= points", name="remaining_within_points"),
     Index("ix_points_lots_member_id_expires_at", "member_id", "expires_at"),
     Index("ix_points_lots_expires_at", "expires_at"),
+    Index("ix_points_lots_granted_on", "granted_on"),
 )
 
 points_ledger = Table(

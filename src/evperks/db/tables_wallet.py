@@ -35,8 +35,11 @@ recharges = Table(
     Column("paid_at", UTCDateTime(), nullable=True),
     Column("confirmed_at", UTCDateTime(), nullable=True),
     Column("cancelled_at", UTCDateTime(), nullable=True),
+    # The confirmation's answer ({status, wallet_balance_fen, rewards}): every repeat returns it unchanged.
+    Column("result", JSON, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     CheckConstraint("status IN ('pending', 'paid', 'cancelled')", name="status"),
+    CheckConstraint("(status = 'paid') = (provider_txn_id IS NOT NULL)", name="paid_has_txn"),
 )
 
 wallet_ledger = Table(

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from evperks.jobs.cadence import next_voucher_expiry_run
 from evperks.jobs.registry import PeriodicTask, Registry
+from evperks.services.campaigns.notifications import send_countdowns
+from evperks.services.campaigns.webhooks import deliver_webhooks
+from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.context import Context
 from evperks.services.voucher_expiry import expire_vouchers
 
 VOUCHER_EXPIRY = "voucher_expiry"
+POINTS_MIDNIGHT = "points_midnight"
+CAMPAIGN_COUNTDOWN = "campaign_countdown"
+WEBHOOK_DELIVERY = "webhook_delivery"
+WEBHOOK_DELIVERY_SECONDS = 5
 
 
 def _run_voucher_expiry(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -24,9 +31,50 @@ def _next_voucher_expiry(ctx: Context, after: datetime) -> datetime:
     )
 
 
+def _run_campaign_countdown(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"sent": send_countdowns(ctx)}
+
+
+def _next_campaign_countdown(ctx: Context, after: datetime) -> datetime:
+    """Hourly, and at each local 00:00, when a countdown's first day begins."""
+    return next_voucher_expiry_run(after, interval_minutes=60, zone=ctx.zone)
+
+
+def _run_webhook_delivery(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    return deliver_webhooks(ctx)
+
+
+def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
+    """Every few seconds on aligned slots (every node computes the same run_at); hourly while no
+    webhook is configured, so an idle task does not fill the jobs table."""
+    step = WEBHOOK_DELIVERY_SECONDS if ctx.settings.webhook_url else 3600
+    return datetime.fromtimestamp((int(after.timestamp()) // step + 1) * step, UTC)
+
+
+def _run_campaign_start(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    from evperks.services.campaigns.lifecycle import start_due  # noqa: PLC0415 - keeps import order acyclic
+
+    return start_due(ctx, payload["campaign_id"])
+
+
+def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    from evperks.services.campaigns.lifecycle import end_due  # noqa: PLC0415
+
+    return end_due(ctx, payload["campaign_id"])
+
+
+def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    from evperks.services.campaigns.one_time import run_one_time_grant  # noqa: PLC0415
+
+    return run_one_time_grant(ctx, payload["campaign_id"])
+
+
 def builtin_registry() -> Registry:
     registry = Registry()
     registry.add_kind(VOUCHER_EXPIRY, _run_voucher_expiry)
+    registry.add_kind(campaign_jobs.CAMPAIGN_START, _run_campaign_start)
+    registry.add_kind(campaign_jobs.CAMPAIGN_END, _run_campaign_end)
+    registry.add_kind(campaign_jobs.ONE_TIME_GRANT, _run_one_time_grant)
     registry.add_periodic(
         PeriodicTask(
             task_key=VOUCHER_EXPIRY,
@@ -36,6 +84,20 @@ def builtin_registry() -> Registry:
             first_run_immediately=True,
         )
     )
+    registry.add_kind(CAMPAIGN_COUNTDOWN, _run_campaign_countdown)
+    registry.add_periodic(PeriodicTask(CAMPAIGN_COUNTDOWN, CAMPAIGN_COUNTDOWN, _next_campaign_countdown,
+                                       first_run_immediately=True))
+    registry.add_kind(WEBHOOK_DELIVERY, _run_webhook_delivery)
+    registry.add_periodic(PeriodicTask(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY, _next_webhook_delivery,
+                                       first_run_immediately=True))
+    # Points: at every local 00:00 (every expiry instant is one) apply a due rule change, expire, remind.
+    from evperks.jobs.cadence import next_local_midnight  # noqa: PLC0415
+    from evperks.services.points.expiry import run_midnight  # noqa: PLC0415
+
+    registry.add_kind(POINTS_MIDNIGHT, lambda ctx, payload: run_midnight(ctx))
+    registry.add_periodic(PeriodicTask(POINTS_MIDNIGHT, POINTS_MIDNIGHT,
+                                       lambda ctx, after: next_local_midnight(after, ctx.zone),
+                                       first_run_immediately=True))
     return registry
 
 

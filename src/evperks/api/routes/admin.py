@@ -84,8 +84,8 @@ def revoke_voucher(voucher_id: Annotated[int, Path(ge=1, le=2**62)], body: schem
 def search_members(
     ctx: CtxDep,
     phone: Annotated[str | None, Query(max_length=11, pattern=r"^\d+$")] = None,
-    registered_from: datetime | None = None,
-    registered_to: datetime | None = None,
+    registered_from: schemas.Instant | None = None,
+    registered_to: schemas.Instant | None = None,
     tag: Annotated[str | None, Query(max_length=50, pattern=schemas.NO_NUL)] = None,
     min_charge_count: Annotated[int | None, Query(ge=0, le=10**9)] = None,
     min_total_kwh: Annotated[Decimal | None, Query(ge=0)] = None,

@@ -20,9 +20,11 @@ from evperks.services.errors import Conflict, Invalid
 from evperks.services.settlement.campaign_step import CampaignStep
 from evperks.services.settlement.order import ChargeOrder
 from evperks.services.settlement.pipeline import Settlement, Step
+from evperks.services.settlement.points_step import PointsEarnStep, PointsRedemptionStep
 from evperks.services.settlement.voucher_step import VoucherStep
+from evperks.services.settlement.wallet_step import WalletStep
 
-STEPS: tuple[Step, ...] = (VoucherStep(), CampaignStep())  # CampaignStep stays last
+STEPS: tuple[Step, ...] = (VoucherStep(), PointsRedemptionStep(), WalletStep(), PointsEarnStep(), CampaignStep())  # CampaignStep stays last
 
 # One round trip for the common case: the member (locked), whether the order_no was settled, whether
 # the station exists. Anything unusual falls back to the separate checks, which order the errors.

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('points', sa.BigInteger(), nullable=False),
     sa.Column('remaining', sa.BigInteger(), nullable=False),
     sa.Column('granted_at', sa.DateTime(), nullable=False),
+    sa.Column('granted_on', sa.Date(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('ref', sa.String(length=100), nullable=True),
@@ -48,6 +49,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('points_lots', schema=None) as batch_op:
         batch_op.create_index('ix_points_lots_expires_at', ['expires_at'], unique=False)
+        batch_op.create_index('ix_points_lots_granted_on', ['granted_on'], unique=False)
         batch_op.create_index('ix_points_lots_member_id_expires_at', ['member_id', 'expires_at'], unique=False)
 
     op.create_table('points_ledger',
@@ -81,6 +83,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('points_lots', schema=None) as batch_op:
         batch_op.drop_index('ix_points_lots_member_id_expires_at')
+        batch_op.drop_index('ix_points_lots_granted_on')
         batch_op.drop_index('ix_points_lots_expires_at')
 
     op.drop_table('points_lots')

@@ -1,0 +1,148 @@
+"""Bodies of the admin campaign API (活动管理). A draft may be incomplete: publishing names what is missing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictInt, model_validator
+
+from evperks.api.schemas import MAX_FEN, Body, Fen, Id, text
+
+CampaignType = Literal["referral", "registration", "recharge", "one_time", "consumption"]
+CampaignStatus = Literal["draft", "scheduled", "active", "ended"]
+Metric = Literal["energy", "amount"]
+SmallInt = Annotated[StrictInt, Field(ge=0, le=10**9)]
+# kWh (metric energy: a number or decimal string, ≤ 3 decimals) or whole fen (metric amount).
+Amount = Annotated[Annotated[StrictInt, Field(ge=0, le=MAX_FEN)] | Annotated[str, Field(max_length=20)] | float,
+                   Field(description="kWh (energy, ≤ 3 decimals) or fen (amount)")]
+
+
+class RewardItem(Body):
+    template_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    quantity: SmallInt = Field(description="1 to 100 vouchers of the template per package")
+
+
+class Tier(Body):
+    """``min_amount_fen`` for recharge tiers, ``threshold`` for consumption tiers."""
+
+    min_amount_fen: Fen | None = None
+    threshold: Amount | None = None
+    reward: Annotated[list[RewardItem], Field(max_length=20)] = []
+
+
+class CampaignFields(Body):
+    name: text(0, 100) | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    issue_at: datetime | None = Field(default=None, description="one_time only; defaults to start_at")
+    rules_text: text(0, 5000) | None = None
+    total_packages: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
+    reward: Annotated[list[RewardItem], Field(max_length=20)] | None = None
+    tiers: Annotated[list[Tier], Field(max_length=50)] | None = None
+    metric: Metric | None = None
+    progress_reminder: Amount | None = None
+    countdown_days: Annotated[StrictInt, Field(ge=0, le=3650)] | None = None
+
+
+class CampaignIn(CampaignFields):
+    type: CampaignType
+
+
+class CampaignPatch(CampaignFields):
+    """Only the fields sent change; on a draft ``null`` clears a field."""
+
+    type: CampaignType | None = None
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str | None
+    type: CampaignType
+    status: CampaignStatus
+    ended_reason: Literal["expired", "exhausted", "stopped"] | None
+    start_at: datetime | None
+    end_at: datetime | None
+    issue_at: datetime | None
+    rules_text: str | None
+    total_packages: int | None
+    packages_given: int
+    packages_left: int | None
+    reward: list[dict]
+    tiers: list[dict]
+    metric: Metric | None
+    progress_reminder: int | str | None
+    countdown_days: int | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    ended_at: datetime | None
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignOut]
+    next_cursor: str | None
+
+
+class MemberSearch(Body):
+    """The admin member search (GET /api/v1/admin/members), as a body."""
+
+    phone: Annotated[str, Field(max_length=11, pattern=r"^\d+$")] | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    tag: text(1, 50) | None = None
+    min_charge_count: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
+    min_total_kwh: Annotated[Decimal, Field(ge=0)] | None = None
+    min_total_paid_fen: Annotated[StrictInt, Field(ge=0, le=MAX_FEN)] | None = None
+    invited: bool | None = None
+
+
+class BindIn(Body):
+    """Either ``member_ids`` or ``filter`` (every member the search finds)."""
+
+    member_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)] | None = None
+    filter: MemberSearch | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> BindIn:
+        if (self.member_ids is None) == (self.filter is None):
+            raise ValueError("give either member_ids or filter")
+        return self
+
+
+class UnbindIn(Body):
+    member_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)]
+
+
+class BindOut(BaseModel):
+    bound: int
+    total: int
+
+
+class UnbindOut(BaseModel):
+    unbound: int
+    total: int
+
+
+class BoundMember(BaseModel):
+    member_id: str
+    phone: str
+    nickname: str
+    bound_at: datetime
+
+
+class BoundPage(BaseModel):
+    items: list[BoundMember]
+    next_cursor: str | None
+
+
+class CampaignStats(BaseModel):
+    packages_given: int
+    packages_left: int | None
+    vouchers_issued: int
+    vouchers_used: int
+    deduction_fen: int
+    participants: int
+    status: CampaignStatus
+    ended_reason: Literal["expired", "exhausted", "stopped"] | None

@@ -1,0 +1,116 @@
+"""Request and response bodies of stored value: settings, recharges, the wallet ledger, refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictBool
+
+from evperks.api.schemas import Body, Fen, Id, Instant, PositiveFen, Reason, Reward, text
+from evperks.domain.wallet import MAX_DENOMINATIONS
+
+ProviderTxnId = text(1, 100)
+
+
+class StoredValueSettingsIn(Body):
+    min_recharge_fen: PositiveFen
+    denominations_fen: Annotated[list[PositiveFen], Field(max_length=MAX_DENOMINATIONS)]
+    allow_custom_amount: StrictBool
+
+
+class StoredValueSettingsOut(BaseModel):
+    min_recharge_fen: int
+    denominations_fen: list[int]
+    allow_custom_amount: bool
+    updated_at: datetime | None = Field(description="null while the defaults apply (never saved)")
+
+
+class RechargeIn(Body):
+    order_no: Id
+    member_id: Id
+    amount_fen: PositiveFen
+
+
+class ConfirmIn(Body):
+    provider_txn_id: ProviderTxnId
+    paid_at: Instant | None = None
+    amount_fen: PositiveFen | None = Field(default=None, description="what was paid; 409 when it differs")
+
+
+class RechargeVoucher(BaseModel):
+    id: int
+    campaign_id: int
+    name: str
+    face_value_fen: int
+    deduction_type: str
+    status: str
+    valid_until: datetime
+
+
+class RechargeOut(BaseModel):
+    order_no: str
+    member_id: str
+    amount_fen: int
+    status: Literal["pending", "paid", "cancelled"]
+    provider: str
+    provider_txn_id: str | None
+    pay_url: str | None = Field(description="where the payer pays (sandbox provider); null when the platform collects")
+    created_at: datetime
+    paid_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    vouchers: list[RechargeVoucher] | None = Field(default=None, description="充值详情: vouchers this recharge brought")
+
+
+class RechargePage(BaseModel):
+    items: list[RechargeOut]
+    next_cursor: str | None
+
+
+class ConfirmOut(BaseModel):
+    order_no: str
+    status: Literal["paid"]
+    amount_fen: int
+    wallet_balance_fen: int = Field(description="the balance right after this recharge was credited")
+    rewards: list[Reward]
+
+
+class LedgerEntry(BaseModel):
+    id: int
+    amount_fen: int
+    balance_after_fen: int
+    kind: Literal["recharge", "payment", "refund"]
+    ref: str
+    reason: str | None
+    created_at: datetime
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerEntry]
+    next_cursor: str | None
+
+
+class RefundIn(Body):
+    amount_fen: PositiveFen
+    reason: Reason
+    refund_no: Id | None = Field(default=None, description="idempotency key: the same refund_no again refunds once")
+
+
+class RefundOut(BaseModel):
+    refund_no: str
+    member_id: str
+    amount_fen: int
+    reason: str
+    wallet_balance_fen: int
+    ledger_id: int
+    created_at: datetime
+
+
+class SandboxNotification(BaseModel):
+    """Signed with ``X-Sandbox-Signature: sha256=<hex HMAC-SHA256 of the raw body>``."""
+
+    order_no: str
+    provider_txn_id: str
+    amount_fen: Fen
+    paid_at: datetime

@@ -1,0 +1,103 @@
+"""Countdown reminders (倒计时天数) of consumption campaigns.
+
+``countdown_days`` = N: from 00:00 of the N-th last local day of the campaign (when ``days_left``
+first reads N; for a campaign ending at 00:00 that is exactly ``end_at`` - N days), every participant
+with an unreached tier is told once how many days remain. Participants here are the members with a
+progress row that have not reached the top tier and, for a campaign with bound members, also the
+bound members without any progress yet. In a campaign open to everyone, members who have not charged
+during it are not messaged (that would be every member of the operator).
+
+Set-based and resumable: each batch marks up to ``batch`` progress rows ``countdown_sent`` with one
+``UPDATE … RETURNING`` and writes their messages (and outbox rows) in the same transaction; a crash
+between batches resumes where it stopped and never messages anyone twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, exists, insert, literal, select, update
+
+from evperks.db.tables import campaign_members, campaign_progress, campaigns, messages, outbox
+from evperks.db.upsert import insert_for
+from evperks.domain.timecal import local_date, start_of_local_day
+from evperks.services.campaigns.progress import days_left
+from evperks.services.context import Context
+
+BATCH = 1000
+
+
+def countdown_starts_at(end_at: datetime, countdown_days: int, zone) -> datetime:
+    """00:00 of the day on which ``days_left`` becomes ``countdown_days``."""
+    last_day = local_date(end_at - timedelta(microseconds=1), zone)
+    return start_of_local_day(last_day - timedelta(days=countdown_days - 1), zone)
+
+
+def send_countdowns(ctx: Context, *, batch: int = BATCH) -> int:
+    """Send every countdown that is due now; returns how many messages were sent."""
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        due = [c for c in conn.execute(
+            select(campaigns).where(
+                campaigns.c.type == "consumption", campaigns.c.status == "active",
+                campaigns.c.countdown_days > 0, campaigns.c.start_at <= now, campaigns.c.end_at > now,
+            ).order_by(campaigns.c.id)
+        ) if countdown_starts_at(c.end_at, c.countdown_days, ctx.zone) <= now]
+    sent = 0
+    for campaign in due:
+        while True:
+            with ctx.db.write() as conn:
+                n = _send_batch(conn, ctx, campaign, now, batch)
+            sent += n
+            if n < batch:
+                break
+    return sent
+
+
+def _send_batch(conn: Connection, ctx: Context, campaign, now: datetime, batch: int) -> int:
+    p = campaign_progress.c
+    top = len(campaign.tiers or [])
+    if conn.execute(select(campaign_members.c.id).where(campaign_members.c.campaign_id == campaign.id).limit(1)).first():
+        # Bound members who have not charged yet get a progress row, so that they are told once too.
+        missing = select(
+            campaign_members.c.campaign_id, campaign_members.c.member_id, literal(0), literal(0),
+            literal(False), literal(now, type_=campaign_progress.c.updated_at.type),
+        ).where(
+            campaign_members.c.campaign_id == campaign.id,
+            ~exists().where(p.campaign_id == campaign.id, p.member_id == campaign_members.c.member_id),
+        )
+        conn.execute(insert_for(conn, campaign_progress).from_select(
+            ["campaign_id", "member_id", "accumulated", "tiers_reached", "countdown_sent", "updated_at"], missing,
+        ).on_conflict_do_nothing(index_elements=["campaign_id", "member_id"]))
+    pending = (
+        select(p.member_id)
+        .where(p.campaign_id == campaign.id, p.countdown_sent == False, p.tiers_reached < top)  # noqa: E712
+        .order_by(p.member_id).limit(batch)
+    )
+    if conn.dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    member_ids = [r[0] for r in conn.execute(
+        update(campaign_progress)
+        .where(and_(p.campaign_id == campaign.id, p.member_id.in_(pending.scalar_subquery())))
+        .values(countdown_sent=True)
+        .returning(p.member_id)
+    )]
+    if not member_ids:
+        return 0
+    data = {"campaign_id": campaign.id, "campaign_name": campaign.name,
+            "days_left": days_left(campaign.end_at, now, ctx.zone), "end_at": campaign.end_at.isoformat()}
+    message_ids = conn.execute(
+        insert(messages).returning(messages.c.id, messages.c.member_id, sort_by_parameter_order=True),
+        [{"member_id": m, "type": "campaign_countdown", "data": data, "created_at": now} for m in member_ids],
+    ).all()
+    if ctx.settings.webhook_url:
+        rows = []
+        for message_id, member_id in message_ids:
+            event_id = str(uuid.uuid4())
+            payload = {"id": event_id, "type": "campaign_countdown", "member_id": member_id,
+                       "created_at": now.isoformat(), "data": data}
+            rows.append({"event_id": event_id, "message_id": message_id, "payload": payload, "created_at": now,
+                         "next_attempt_at": now})
+        conn.execute(insert(outbox), rows)
+    return len(member_ids)

@@ -1,0 +1,36 @@
+"""The five campaign types, one module each, behind one small protocol (django-oscar's offer style).
+
+A type module declares what publishing checks for that type (``validate``, pure: the checks that need
+the database — templates enabled, members bound — are common and live in ``lifecycle``) and a few
+facts the lifecycle needs. What *gives* packages (registration, referral, recharge, consumption
+progress) lives in ``campaigns.triggers`` / ``campaigns.progress``; the one-time grant in
+``campaigns.one_time``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from evperks.services.campaigns.model import Draft
+from evperks.services.campaigns.types import consumption, one_time, recharge, referral, registration
+
+
+class CampaignType(Protocol):
+    NAME: str
+    # The key each tier is sorted by (``min_amount_fen`` / ``threshold``); None: one top-level reward.
+    TIER_KEY: str | None
+    # Whether bound members mean anything for the type (eligible inviters, participants, recipients).
+    USES_MEMBERS: bool
+    # Whether publishing needs at least one bound member.
+    REQUIRES_MEMBERS: bool
+    # Whether members may be bound or unbound while the campaign is active.
+    BINDING_WHILE_ACTIVE: bool
+
+    def validate(self, draft: Draft) -> list[tuple[str, str]]:
+        """Every type-specific reason the draft cannot be published, as (field, message)."""
+        ...
+
+
+CAMPAIGN_TYPES: dict[str, CampaignType] = {
+    module.NAME: module for module in (referral, registration, recharge, one_time, consumption)
+}

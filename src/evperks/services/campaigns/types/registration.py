@@ -1,0 +1,16 @@
+"""注册活动: a member registering while the campaign is active gets one package. Nobody is bound."""
+
+from __future__ import annotations
+
+from evperks.services.campaigns.model import Draft
+from evperks.services.campaigns.rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+
+NAME = "registration"
+TIER_KEY = None
+USES_MEMBERS = False
+REQUIRES_MEMBERS = False
+BINDING_WHILE_ACTIVE = False
+
+
+def validate(draft: Draft) -> list[tuple[str, str]]:
+    return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)

@@ -1,0 +1,55 @@
+"""Settlement steps for points: redemption for cash (after the voucher, before the wallet) and earning
+(from what the member finally paid). Both ledger rows carry the order_no, once per kind."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from evperks.db.tables import vouchers
+from evperks.domain.points import RedemptionOrder, points_earned, redemption
+from evperks.services.context import Context
+from evperks.services.points import ledger
+from evperks.services.points.settings import load, rule_in_force
+from evperks.services.settlement.pipeline import Settlement
+
+
+class PointsRedemptionStep:
+    def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        if not s.order.use_points:
+            return
+        rule = load(conn).redemption
+        if not rule.enabled:
+            return
+        b = s.breakdown
+        on_service_fee = False
+        if b.voucher_id is not None:
+            kind = conn.execute(select(vouchers.c.deduction_type).where(vouchers.c.id == b.voucher_id)).scalar_one()
+            on_service_fee = kind == "service_fee"
+        order = RedemptionOrder(
+            station_id=s.amounts.station_id,
+            elec_fee_fen=s.amounts.elec_fee_fen,
+            service_fee_fen=s.amounts.service_fee_fen,
+            voucher_deduction_fen=b.voucher_deduction_fen,
+            voucher_on_service_fee=on_service_fee,
+        )
+        available = ledger.spendable_points(conn, s.order.member_id, valid_after=s.now)
+        b.points_used, b.points_deduction_fen = redemption(rule, order, points_available=available)
+
+    def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        if s.breakdown.points_used > 0:
+            ledger.spend(conn, member_id=s.order.member_id, points=s.breakdown.points_used, valid_after=s.now,
+                         now=s.now, kind="redeem", ref=s.order.order_no)
+
+
+class PointsEarnStep:
+    def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        rule = load(conn).earning
+        s.breakdown.points_earned = points_earned(
+            rule, paid_fen=s.breakdown.after_discounts_fen, energy_wh=s.order.energy_wh
+        )
+
+    def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        if s.breakdown.points_earned > 0:
+            rule = rule_in_force(load(conn), s.now)
+            ledger.grant(conn, ctx, member_id=s.order.member_id, points=s.breakdown.points_earned, rule=rule,
+                         granted_at=s.now, now=s.now, kind="earn", ref=s.order.order_no)

@@ -1,0 +1,28 @@
+"""Settlement step: the wallet (储值) pays what vouchers and points left, as far as its balance goes."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from evperks.domain.wallet import wallet_payment_fen
+from evperks.services.context import Context
+from evperks.services.errors import Conflict
+from evperks.services.settlement.pipeline import Settlement
+from evperks.services.wallet.ledger import post_entry
+
+
+class WalletStep:
+    """Only with ``use_wallet``: pays min(balance, what is left); the rest stays ``due_fen``."""
+
+    def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        if s.order.use_wallet:
+            s.breakdown.wallet_paid_fen = wallet_payment_fen(s.member.wallet_balance_fen, s.breakdown.due_fen)
+
+    def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
+        paid = s.breakdown.wallet_paid_fen
+        if paid == 0:
+            return
+        balance = post_entry(conn, member_id=s.order.member_id, amount_fen=-paid, kind="payment",
+                             ref=s.order.order_no, now=s.now)
+        if balance is None:  # impossible while the member row is locked; never overdraw regardless
+            raise Conflict("the wallet balance changed during settlement", field="use_wallet")

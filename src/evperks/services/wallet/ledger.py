@@ -1,0 +1,187 @@
+"""The wallet ledger: append-only rows, each with the balance after it; ``members.wallet_balance_fen``
+is the cached sum, changed only by one guarded UPDATE in the same transaction as the row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from evperks.db.tables import members
+from evperks.db.tables_wallet import recharges, wallet_ledger
+from evperks.db.upsert import insert_for
+from evperks.services.context import Context
+from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+
+KINDS = ("recharge", "payment", "refund")
+
+
+def post_entry(
+    conn: Connection,
+    *,
+    member_id: str,
+    amount_fen: int,
+    kind: str,
+    ref: str,
+    now: datetime,
+    reason: str | None = None,
+    created_by: str | None = None,
+) -> int | None:
+    """Change the balance by ``amount_fen`` and append its ledger row; the balance after, or None (and
+    nothing written) when a debit exceeds the balance. ``(kind, ref)`` is unique: the caller makes sure
+    it is new (a duplicate raises IntegrityError and so rolls the whole unit back)."""
+    assert kind in KINDS and amount_fen != 0
+    m = members.c
+    guard = [m.id == member_id]
+    if amount_fen < 0:
+        guard.append(m.wallet_balance_fen >= -amount_fen)
+    balance = conn.execute(
+        update(members).where(*guard).values(wallet_balance_fen=m.wallet_balance_fen + amount_fen)
+        .returning(m.wallet_balance_fen)
+    ).scalar_one_or_none()
+    if balance is None:
+        return None
+    conn.execute(
+        insert_for(conn, wallet_ledger).values(
+            member_id=member_id, amount_fen=amount_fen, balance_after_fen=balance, kind=kind, ref=ref,
+            reason=reason, created_by=created_by, created_at=now,
+        )
+    )
+    return balance
+
+
+def lock_member(conn: Connection, member_id: str):
+    """The member's row, locked until the transaction ends (PostgreSQL; SQLite's writer lock is held
+    already): every wallet change takes this lock first, as settlement does, so they queue, not deadlock."""
+    return conn.execute(select(members).where(members.c.id == member_id).with_for_update()).first()
+
+
+def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
+    """The member's wallet ledger, newest first."""
+    stmt = select(wallet_ledger).where(wallet_ledger.c.member_id == member_id)
+    if cursor:
+        stmt = stmt.where(after_desc([wallet_ledger.c.id], decode_cursor(cursor, (int,))))
+    with ctx.db.read() as conn:
+        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        rows = conn.execute(stmt.order_by(wallet_ledger.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
+    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+    return {"items": [ledger_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+def ledger_out(row) -> dict:
+    return {
+        "id": row.id,
+        "amount_fen": row.amount_fen,
+        "balance_after_fen": row.balance_after_fen,
+        "kind": row.kind,
+        "ref": row.ref,
+        "reason": row.reason,
+        "created_at": row.created_at,
+    }
+
+
+def refund_wallet(
+    ctx: Context,
+    *,
+    member_id: str,
+    amount_fen: int,
+    reason: str,
+    refund_no: str | None = None,
+    created_by: str | None = None,
+) -> tuple[dict, bool]:
+    """Pay unused balance back (退款) with a reason; never more than the balance (409). With a
+    ``refund_no`` a repeat returns the first refund (False) instead of refunding twice."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("a reason is required", field="reason")
+    if amount_fen <= 0:
+        raise Invalid("must be greater than 0", field="amount_fen")
+    ref = refund_no or "RF-" + uuid.uuid4().hex
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        if lock_member(conn, member_id) is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        earlier = conn.execute(
+            select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
+        ).first()
+        if earlier is not None:
+            if (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
+                raise Conflict("this refund_no was already used with different content", field="refund_no")
+            return _refund_out(earlier), False
+        balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=ref, now=now,
+                             reason=reason, created_by=created_by)
+        if balance is None:
+            current = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == member_id)).scalar_one()
+            raise Conflict(f"exceeds the wallet balance of {current} fen", field="amount_fen")
+        row = conn.execute(
+            select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
+        ).one()
+        return _refund_out(row), True
+
+
+def _refund_out(row) -> dict:
+    return {
+        "refund_no": row.ref,
+        "member_id": row.member_id,
+        "amount_fen": -row.amount_fen,
+        "reason": row.reason,
+        "wallet_balance_fen": row.balance_after_fen,
+        "ledger_id": row.id,
+        "created_at": row.created_at,
+    }
+
+
+def reconcile_wallets(ctx: Context) -> list[str]:
+    """Every way the wallets disagree with their ledgers; empty when each balance equals its ledger sum,
+    every row's balance_after is the running sum, and each paid recharge is credited exactly once."""
+    wl = wallet_ledger.c
+    sums = (
+        select(wl.member_id, func.sum(wl.amount_fen).label("total"), func.max(wl.id).label("last_id"))
+        .group_by(wl.member_id)
+        .subquery()
+    )
+    last = wallet_ledger.alias("last_row")
+    total = func.coalesce(sums.c.total, 0)
+    balances = (
+        select(members.c.id, members.c.wallet_balance_fen, total.label("total"), last.c.balance_after_fen)
+        .select_from(members.outerjoin(sums, sums.c.member_id == members.c.id).outerjoin(last, last.c.id == sums.c.last_id))
+        .where(or_(members.c.wallet_balance_fen != total, members.c.wallet_balance_fen < 0,
+                   and_(last.c.id.is_not(None), last.c.balance_after_fen != members.c.wallet_balance_fen)))
+        .order_by(members.c.id)
+    )
+    running = select(
+        wl.id, wl.member_id, wl.balance_after_fen,
+        func.sum(wl.amount_fen).over(partition_by=wl.member_id, order_by=wl.id).label("running"),
+    ).subquery()
+    chain = select(running).where(or_(running.c.running != running.c.balance_after_fen, running.c.balance_after_fen < 0))
+    credits = wallet_ledger.alias("credit")
+    uncredited = (
+        select(recharges.c.order_no, recharges.c.amount_fen, recharges.c.member_id, credits.c.amount_fen.label("credited"),
+               credits.c.member_id.label("credited_member"))
+        .select_from(recharges.outerjoin(credits, and_(credits.c.kind == "recharge", credits.c.ref == recharges.c.order_no)))
+        .where(recharges.c.status == "paid")
+        .where(or_(credits.c.id.is_(None), credits.c.amount_fen != recharges.c.amount_fen,
+                   credits.c.member_id != recharges.c.member_id))
+    )
+    stray = (
+        select(wl.ref, recharges.c.status)
+        .select_from(wallet_ledger.outerjoin(recharges, recharges.c.order_no == wl.ref))
+        .where(wl.kind == "recharge", or_(recharges.c.order_no.is_(None), recharges.c.status != "paid"))
+    )
+    problems: list[str] = []
+    with ctx.db.read() as conn:
+        for r in conn.execute(balances):
+            problems.append(f"member {r.id}: wallet balance {r.wallet_balance_fen} fen but ledger sum {r.total} fen"
+                            f" (last balance_after {r.balance_after_fen})")
+        for r in conn.execute(chain):
+            problems.append(f"member {r.member_id}: ledger row {r.id} says balance_after {r.balance_after_fen} fen"
+                            f" but the running sum is {r.running} fen")
+        for r in conn.execute(uncredited):
+            problems.append(f"recharge {r.order_no}: paid {r.amount_fen} fen for {r.member_id} but credited"
+                            f" {r.credited} fen to {r.credited_member}")
+        for r in conn.execute(stray):
+            problems.append(f"ledger recharge row for {r.ref}: the recharge is {r.status or 'missing'}")
+    return problems

@@ -1,0 +1,56 @@
+"""Stored-value settings (储值设置): one row; the defaults of ``domain.wallet`` until it is saved."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from evperks.db.tables_wallet import stored_value_settings
+from evperks.db.upsert import insert_for
+from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules, settings_problems
+from evperks.services.context import Context
+from evperks.services.errors import Invalid
+
+
+def get_settings(ctx: Context) -> dict:
+    with ctx.db.read() as conn:
+        row = conn.execute(select(stored_value_settings)).first()
+    if row is None:
+        return _out(DEFAULT_RULES, updated_at=None)
+    return _out(_rules(row), updated_at=row.updated_at)
+
+
+def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list[int], allow_custom_amount: bool) -> dict:
+    """Save the settings (denominations kept in ascending order); every wrong field is named (422)."""
+    rules = StoredValueRules(min_recharge_fen, tuple(denominations_fen), allow_custom_amount)
+    problems = settings_problems(rules)
+    if problems:
+        raise Invalid.fields(problems, "The stored-value settings are invalid: " + ", ".join(f for f, _ in problems))
+    rules = StoredValueRules(min_recharge_fen, tuple(sorted(denominations_fen)), allow_custom_amount)
+    now = ctx.clock.now()
+    values = {"min_recharge_fen": rules.min_recharge_fen, "denominations_fen": list(rules.denominations_fen),
+              "allow_custom_amount": rules.allow_custom_amount, "updated_at": now}
+    with ctx.db.write() as conn:
+        stmt = insert_for(conn, stored_value_settings).values(id=1, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+    return _out(rules, updated_at=now)
+
+
+def read_rules(conn: Connection) -> StoredValueRules:
+    """The rules in force, inside the caller's transaction."""
+    row = conn.execute(select(stored_value_settings)).first()
+    return DEFAULT_RULES if row is None else _rules(row)
+
+
+def _rules(row) -> StoredValueRules:
+    return StoredValueRules(row.min_recharge_fen, tuple(row.denominations_fen), row.allow_custom_amount)
+
+
+def _out(rules: StoredValueRules, *, updated_at: datetime | None) -> dict:
+    return {
+        "min_recharge_fen": rules.min_recharge_fen,
+        "denominations_fen": list(rules.denominations_fen),
+        "allow_custom_amount": rules.allow_custom_amount,
+        "updated_at": updated_at,
+    }
