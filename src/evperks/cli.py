@@ -92,6 +92,22 @@ def demo(
     serve(host=host, port=port, workers=1)
 
 
+@app.command()
+def check() -> None:
+    """Reconcile every balance with its ledger (wallets, points); exit 1 and list what disagrees."""
+    from evperks.services.points.ledger import reconcile_points  # noqa: PLC0415
+    from evperks.services.wallet.ledger import reconcile_wallets  # noqa: PLC0415
+
+    settings = _settings()
+    ctx = _context(settings)
+    problems = [f"wallet: {p}" for p in reconcile_wallets(ctx)] + [f"points: {p}" for p in reconcile_points(ctx)]
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("every wallet and points balance equals its ledger")
+
+
 @admin_app.command("create")
 def admin_create(
     username: str,

@@ -90,3 +90,21 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_check_passes_on_reconciled_books_and_names_a_tampered_balance(env):
+    from sqlalchemy import update
+
+    from evperks.db.tables import members
+    from tests import factories as f
+
+    member = f.member(env)
+    ok = runner.invoke(app, ["check"])
+    assert ok.exit_code == 0, ok.output
+    assert "equals its ledger" in ok.output
+    with env.db.write() as conn:
+        conn.execute(update(members).where(members.c.id == member["id"]).values(wallet_balance_fen=500, points_balance=7))
+    bad = runner.invoke(app, ["check"])
+    assert bad.exit_code == 1
+    assert member["id"] in bad.output
+    assert "wallet:" in bad.output and "points:" in bad.output
