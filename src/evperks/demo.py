@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 
 from evperks.config import Settings
 from evperks.db.migrate import upgrade
 from evperks.domain.vouchers import DaysValidity, DeductionType
+from evperks.domain.timecal import local_midnight_after
 from evperks.services import access, members, stations, vouchers
+from evperks.services.campaigns import binding, lifecycle
 from evperks.services.context import Context
+from evperks.services.points import settings as points_settings
+from evperks.services.wallet import settings as wallet_settings
 
 STATIONS = [
     ("SZ-NS-01", "南山科技园充电站", "深圳"),
@@ -49,6 +54,8 @@ def prepare(settings: Settings) -> Iterator[str]:
     for template_id in template_ids:
         vouchers.issue_manual(ctx, member_id="demo-m1", template_id=template_id, quantity=1,
                               reason="演示数据", issued_by="demo")
+    _settings(ctx)
+    campaign_names = _campaigns(ctx, template_ids, bound=["demo-m1", "demo-m2", "demo-m3"])
     password = secrets.token_urlsafe(9)
     access.create_admin_user(ctx, username="admin", password=password, role="admin")
     admin_key = access.create_api_key(ctx, name="demo-admin", role="admin")
@@ -61,4 +68,49 @@ def prepare(settings: Settings) -> Iterator[str]:
     yield f"  admin login:   admin / {password}"
     yield f"  admin key:     {admin_key}"
     yield f"  platform key:  {platform_key}"
+    yield f"  campaigns:     {', '.join(campaign_names)}"
     yield f"  try:           curl -H 'Authorization: Bearer {platform_key}' {base}/api/v1/members/demo-m1/vouchers"
+
+
+def _settings(ctx: Context) -> None:
+    points_settings.put_settings(
+        ctx,
+        earning={"per_yuan_paid": "1", "per_kwh": "0"},
+        redemption={"enabled": True, "points_per_yuan": 100, "base": "total", "station_ids": [], "min_points": 100,
+                    "max_points": 5000, "max_share_percent": 50, "combine_with_voucher": True},
+        expiry={"rule": "yearly", "years": 1, "month": 12, "day": 31},
+    )
+    wallet_settings.put_settings(ctx, min_recharge_fen=1000, denominations_fen=[5000, 10000, 20000, 50000],
+                                 allow_custom_amount=True)
+
+
+def _campaigns(ctx: Context, template_ids: list[int], *, bound: list[str]) -> list[str]:
+    """One running campaign of each type, published through the same service the admin API uses."""
+    service_fee, general, station = template_ids
+    start = ctx.clock.now() - timedelta(minutes=1)
+    end = local_midnight_after(start, ctx.zone, 30)
+    common = {"start_at": start, "end_at": end, "total_packages": 1000}
+    specs = [
+        {"type": "referral", "name": "邀请有奖", "rules_text": "好友通过您的邀请链接注册并完成首次充电，您得10元通用券。",
+         "reward": [{"template_id": general, "quantity": 1}]},
+        {"type": "registration", "name": "注册有礼", "rules_text": "首次注册即送5元服务费券两张。",
+         "reward": [{"template_id": service_fee, "quantity": 2}]},
+        {"type": "recharge", "name": "充值送券", "rules_text": "单次充值满100元送10元券，满200元另送南山站20元券。",
+         "tiers": [{"min_amount_fen": 10000, "reward": [{"template_id": general, "quantity": 1}]},
+                   {"min_amount_fen": 20000, "reward": [{"template_id": general, "quantity": 1},
+                                                        {"template_id": station, "quantity": 1}]}]},
+        {"type": "one_time", "name": "老用户回馈", "rules_text": "活动期间向指定会员一次性发放5元服务费券。",
+         "issue_at": start + timedelta(seconds=30), "reward": [{"template_id": service_fee, "quantity": 1}]},
+        {"type": "consumption", "name": "充电满额送", "metric": "energy", "progress_reminder": "10", "countdown_days": 3,
+         "rules_text": "活动期间累计充电满50度送10元券，满100度再送南山站20元券。",
+         "tiers": [{"threshold": "50", "reward": [{"template_id": general, "quantity": 1}]},
+                   {"threshold": "100", "reward": [{"template_id": station, "quantity": 1}]}]},
+    ]
+    names = []
+    for spec in specs:
+        campaign = lifecycle.create_campaign(ctx, fields={**common, **spec})
+        if spec["type"] == "one_time":
+            binding.bind_members(ctx, campaign["id"], member_ids=bound)
+        lifecycle.publish_campaign(ctx, campaign["id"])
+        names.append(spec["name"])
+    return names

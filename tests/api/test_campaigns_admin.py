@@ -121,3 +121,21 @@ def test_the_list_filters_by_type_and_status_and_pages_newest_first(api):
 
 def test_campaign_calls_need_an_admin_key(api):
     assert api.platform("GET", BASE).status_code == 403
+
+
+def test_a_template_used_by_a_published_campaign_keeps_its_value_but_may_be_renamed_or_disabled(api):
+    api.set_clock(local(2026, 3, 10, 9))
+    api.station("S1")
+    api.station("S2")
+    template = api.template(station_ids=["S1", "S2"])
+    path = f"/api/v1/admin/voucher-templates/{template['id']}"
+    assert api.admin("PATCH", path, json={"face_value_fen": 900}).status_code == 200  # no campaign yet
+    campaign = _one_time(api, template["id"])
+    api.admin("POST", f"{BASE}/{campaign['id']}/members", json={"member_ids": [api.member()["id"]]})
+    assert api.admin("POST", f"{BASE}/{campaign['id']}/publish").status_code == 200
+    refused = api.admin("PATCH", path, json={"face_value_fen": 5000, "min_spend_fen": 100})
+    assert refused.status_code == 409
+    assert {e["field"] for e in refused.json()["errors"]} == {"face_value_fen", "min_spend_fen"}
+    same_scope = api.admin("PATCH", path, json={"station_ids": ["S2", "S1"], "name": "改名", "enabled": False})
+    assert same_scope.status_code == 200
+    assert (same_scope.json()["name"], same_scope.json()["enabled"], same_scope.json()["face_value_fen"]) == ("改名", False, 900)

@@ -85,7 +85,11 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
                 time.sleep(0.2)
         vouchers = httpx.get(f"{base}/api/v1/members/demo-m1/vouchers",
                              headers={"Authorization": f"Bearer {platform_key}"}).json()["items"]
-        assert len(vouchers) == 3
+        assert len([v for v in vouchers if v["source"]["kind"] == "manual"]) == 3
+        admin_key = re.search(r"admin key:\s+(\S+)", output).group(1)
+        campaigns = httpx.get(f"{base}/api/v1/admin/campaigns", headers={"Authorization": f"Bearer {admin_key}"}).json()
+        assert sorted(c["type"] for c in campaigns["items"]) == ["consumption", "one_time", "recharge", "referral", "registration"]
+        assert {c["status"] for c in campaigns["items"]} == {"active"}
         assert (tmp_path / "evperks-demo.db").exists()
     finally:
         process.send_signal(signal.SIGINT)

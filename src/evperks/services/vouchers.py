@@ -17,6 +17,7 @@ from evperks.domain.vouchers import (
     WindowValidity,
     validity_period,
 )
+from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
@@ -49,6 +50,7 @@ def update_template(ctx: Context, template_id: int, changes: dict) -> dict:
     with ctx.db.write() as conn:
         current = _template_row(conn, template_id)
         spec = _spec_from_row(current)
+        _refuse_value_changes_in_use(conn, template_id, spec, changes)
         spec = TemplateSpec(**{**spec.__dict__, **changes})
         if "validity" in changes:
             _check_window_open(spec.validity, now)
@@ -60,6 +62,19 @@ def update_template(ctx: Context, template_id: int, changes: dict) -> dict:
             .values(**_template_columns(spec), updated_at=now)
         )
         return _read_template(conn, template_id)
+
+
+def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: TemplateSpec, changes: dict) -> None:
+    """A template a published campaign uses keeps what it promises: only its name and enabled change."""
+    def same(name: str, value) -> bool:
+        current = getattr(spec, name)
+        return sorted(set(value)) == sorted(set(current)) if name == "station_ids" else value == current
+
+    value_changes = sorted(n for n, v in changes.items() if n not in ("name", "enabled") and not same(n, v))
+    if value_changes and template_in_use(conn, template_id):
+        error = Conflict("the template is used by a campaign: only its name and enabled flag can change")
+        error.errors = [(name, "cannot change while a campaign uses the template") for name in value_changes]
+        raise error
 
 
 def get_template(ctx: Context, template_id: int) -> dict:
