@@ -59,8 +59,6 @@ def _confirm_in_child(database_url: str, queue) -> None:
 
 
 def test_separate_processes_confirming_one_recharge_credit_it_once(ctx, member_id, database_url):
-    if database_url.startswith("sqlite"):
-        pytest.skip("separate processes are the PostgreSQL deployment (SQLite runs one writer process)")
     wallet.create_recharge(ctx, order_no="R1", member_id=member_id, amount_fen=10000)
     spawn = multiprocessing.get_context("spawn")
     queue = spawn.Queue()
