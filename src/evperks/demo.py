@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from evperks.config import Settings
 from evperks.db.migrate import upgrade
-from evperks.domain.vouchers import DaysValidity, DeductionType
 from evperks.domain.timecal import local_midnight_after
+from evperks.domain.vouchers import DaysValidity, DeductionType
 from evperks.services import access, members, stations, vouchers
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.context import Context

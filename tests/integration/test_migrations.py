@@ -16,7 +16,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import String, create_engine, func, inspect, insert, select, text
+from sqlalchemy import String, create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from evperks.db.database import Database

@@ -17,7 +17,6 @@ from evperks.services.voucher_expiry import expire_vouchers
 from tests import factories as f
 from tests.conftest import empty_all_tables
 
-
 # Bills around the vouchers' face values and minimum spends, where the deduction rules change.
 amounts = st.one_of(st.sampled_from([0, 1, 299, 499, 500, 501, 999, 1000, 1999, 2000, 3000]), st.integers(0, 5000))
 

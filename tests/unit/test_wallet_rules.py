@@ -3,7 +3,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules, recharge_refusal, settings_problems, wallet_payment_fen, yuan
+from evperks.domain.wallet import (
+    DEFAULT_RULES,
+    StoredValueRules,
+    recharge_refusal,
+    settings_problems,
+    wallet_payment_fen,
+    yuan,
+)
 
 FIXED_ONLY = StoredValueRules(min_recharge_fen=5000, denominations_fen=(5000, 10000), allow_custom_amount=False)
 WITH_CUSTOM = StoredValueRules(min_recharge_fen=1000, denominations_fen=(5000, 10000), allow_custom_amount=True)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+           JSON,
+           BigInteger,
+           Boolean,
+           CheckConstraint,
+           Column,
+           ForeignKey,
+           Index,
+           Integer,
+           String,
+           Table,
+           Text,
+           UniqueConstraint,
+)
 
 from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-
 MAX_WH = 10**9  # a million kWh: no single charge session comes near it
 
 

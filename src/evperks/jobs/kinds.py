@@ -8,9 +8,9 @@ from typing import Any
 
 from evperks.jobs.cadence import next_voucher_expiry_run
 from evperks.jobs.registry import PeriodicTask, Registry
+from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.campaigns.notifications import send_countdowns
 from evperks.services.campaigns.webhooks import deliver_webhooks
-from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.context import Context
 from evperks.services.voucher_expiry import expire_vouchers
 

@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
 
 from evperks.services.errors import Invalid
 
@@ -45,3 +45,11 @@ def page(rows: list, limit: int, key) -> tuple[list, str | None]:
         rows = rows[:limit]
         return rows, encode_cursor(key(rows[-1]))
     return rows, None
+
+
+def newest_first(conn: Connection, stmt: Select, id_column: Column, *, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """One page of ``stmt`` in descending ``id_column`` order, and the cursor of the next page."""
+    if cursor:
+        stmt = stmt.where(after_desc([id_column], decode_cursor(cursor, (int,))))
+    rows = conn.execute(stmt.order_by(id_column.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
+    return page(rows, limit, lambda r: [r._mapping[id_column]])

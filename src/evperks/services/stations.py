@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from evperks.db.tables import stations
-from evperks.services.context import Context
 from evperks.db.upsert import insert_for
+from evperks.services.context import Context
 
 
 def upsert_station(ctx: Context, *, station_id: str, name: str, city: str) -> tuple[dict, bool]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
 
-from evperks.db.tables import members, stations, voucher_templates, vouchers
+from evperks.db.tables import stations, voucher_templates, vouchers
 from evperks.domain.vouchers import (
     DaysValidity,
     DeductionType,
@@ -20,7 +20,9 @@ from evperks.domain.vouchers import (
 from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.lookups import require_member
+from evperks.services.pagination import newest_first
+
 
 @dataclass(frozen=True)
 class TemplateSpec:
@@ -86,11 +88,8 @@ def list_templates(ctx: Context, *, enabled: bool | None = None, limit: int = 50
     stmt = select(voucher_templates)
     if enabled is not None:
         stmt = stmt.where(voucher_templates.c.enabled == enabled)
-    if cursor:
-        stmt = stmt.where(after_desc([voucher_templates.c.id], decode_cursor(cursor, (int,))))
     with ctx.db.read() as conn:
-        rows = conn.execute(stmt.order_by(voucher_templates.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
-        rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        rows, next_cursor = newest_first(conn, stmt, voucher_templates.c.id, limit=limit, cursor=cursor)
         counts = _usage_counts(conn, [r.id for r in rows])
     return {"items": [template_out(r, counts.get(r.id, (0, 0))) for r in rows], "next_cursor": next_cursor}
 
@@ -103,8 +102,7 @@ def issue_manual(
         raise Invalid("a reason is required", field="reason")
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+        require_member(conn, member_id)
         template = _template_row(conn, template_id, field="template_id")
         if not template.enabled:
             raise Conflict("the template is disabled", field="template_id")
@@ -180,13 +178,9 @@ def list_member_vouchers(
     stmt = select(vouchers).where(vouchers.c.member_id == member_id)
     if status is not None:
         stmt = stmt.where(_status_is(status, now))
-    if cursor:
-        stmt = stmt.where(after_desc([vouchers.c.id], decode_cursor(cursor, (int,))))
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        rows = conn.execute(stmt.order_by(vouchers.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
-    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        require_member(conn, member_id)
+        rows, next_cursor = newest_first(conn, stmt, vouchers.c.id, limit=limit, cursor=cursor)
     return {"items": [_voucher_out(r, now) for r in rows], "next_cursor": next_cursor}
 
 

@@ -21,7 +21,7 @@ from evperks.services.campaigns.packages import end_campaign
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.pagination import newest_first
 
 FIELDS = ("type", "name", "start_at", "end_at", "issue_at", "rules_text", "total_packages", "reward", "tiers",
           "metric", "progress_reminder", "countdown_days")
@@ -179,11 +179,8 @@ def list_campaigns(ctx: Context, *, type: str | None = None, status: str | None 
         stmt = stmt.where(campaigns.c.type == type)
     if status:
         stmt = stmt.where(campaigns.c.status == status)
-    if cursor:
-        stmt = stmt.where(after_desc([campaigns.c.id], decode_cursor(cursor, (int,))))
     with ctx.db.read() as conn:
-        rows = conn.execute(stmt.order_by(campaigns.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
-    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        rows, next_cursor = newest_first(conn, stmt, campaigns.c.id, limit=limit, cursor=cursor)
     return {"items": [campaign_out(r) for r in rows], "next_cursor": next_cursor}
 
 

@@ -19,7 +19,15 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Connection, and_, cast, func, insert, literal, select, text, true, union_all, update
 
-from evperks.db.tables import campaign_members, campaign_packages, campaigns, messages, outbox, voucher_templates, vouchers
+from evperks.db.tables import (
+    campaign_members,
+    campaign_packages,
+    campaigns,
+    messages,
+    outbox,
+    voucher_templates,
+    vouchers,
+)
 from evperks.db.upsert import insert_for
 from evperks.domain.vouchers import DaysValidity, WindowValidity, validity_period
 from evperks.services.campaigns.packages import end_campaign

@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
-from evperks.db.tables import campaign_progress, campaigns, members, messages
+from evperks.db.tables import campaign_progress, campaigns, messages
 from evperks.db.upsert import insert_for
 from evperks.domain.timecal import local_date
 from evperks.domain.units import wh_to_kwh_str
 from evperks.services.campaigns.packages import grant_package
 from evperks.services.campaigns.triggers import guarded, running_campaigns
 from evperks.services.context import Context
-from evperks.services.errors import NotFound
+from evperks.services.lookups import require_member
 from evperks.services.messages import post_message
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.pagination import newest_first
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,7 @@ def member_campaigns(ctx: Context, *, member_id: str) -> dict:
     """The member's progress in every running consumption campaign it participates in (H5 活动进度)."""
     now = ctx.clock.now()
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+        require_member(conn, member_id)
         running = running_campaigns(conn, type="consumption", at=now, participant=member_id)
         p = campaign_progress.c
         rows = {r.campaign_id: r for r in conn.execute(
@@ -168,12 +167,8 @@ def _progress_out(campaign, progress, now: datetime, zone: ZoneInfo) -> dict:
 def list_messages(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
     """The member's message centre, newest first."""
     stmt = select(messages).where(messages.c.member_id == member_id)
-    if cursor:
-        stmt = stmt.where(after_desc([messages.c.id], decode_cursor(cursor, (int,))))
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        rows = conn.execute(stmt.order_by(messages.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
-    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        require_member(conn, member_id)
+        rows, next_cursor = newest_first(conn, stmt, messages.c.id, limit=limit, cursor=cursor)
     return {"items": [{"id": r.id, "type": r.type, "data": r.data, "created_at": r.created_at, "read_at": r.read_at}
                       for r in rows], "next_cursor": next_cursor}

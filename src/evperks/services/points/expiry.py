@@ -23,10 +23,11 @@ from evperks.services.points.settings import load
 L = points_lots.c
 _DUE = "l.expires_at <= :cutoff AND l.remaining > 0"
 
-_LOCK_MEMBERS = f"""
+# A template: {where} picks the lots whose members are locked (due lots, or every lot holding points).
+_LOCK_MEMBERS = """
 SELECT count(*) FROM (
   SELECT m.id FROM members m
-  WHERE m.id IN (SELECT l.member_id FROM points_lots l WHERE {{where}})
+  WHERE m.id IN (SELECT l.member_id FROM points_lots l WHERE {where})
   ORDER BY m.id FOR UPDATE
 ) AS locked
 """

@@ -17,7 +17,8 @@ from evperks.domain.points_expiry import Rule, expires_at
 from evperks.domain.timecal import local_date, local_midnight_after
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.lookups import require_member
+from evperks.services.pagination import newest_first
 from evperks.services.points import settings as points_settings_service
 
 L = points_lots.c
@@ -203,16 +204,10 @@ def member_points(ctx: Context, member_id: str) -> dict:
 
 
 def list_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
-    limit = max(1, min(limit, MAX_LIMIT))
-    led = points_ledger.c
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        query = select(points_ledger).where(led.member_id == member_id)
-        if cursor:
-            query = query.where(after_desc([led.id], decode_cursor(cursor, (int,))))
-        rows = conn.execute(query.order_by(led.id.desc()).limit(limit + 1)).all()
-    rows, next_cursor = page(rows, limit, key=lambda r: [r.id])
+        require_member(conn, member_id)
+        query = select(points_ledger).where(points_ledger.c.member_id == member_id)
+        rows, next_cursor = newest_first(conn, query, points_ledger.c.id, limit=limit, cursor=cursor)
     return {"items": [_item(r) for r in rows], "next_cursor": next_cursor}
 
 

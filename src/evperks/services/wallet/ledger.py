@@ -13,7 +13,8 @@ from evperks.db.tables_wallet import recharges, wallet_ledger
 from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.lookups import require_member
+from evperks.services.pagination import newest_first
 
 KINDS = ("recharge", "payment", "refund")
 
@@ -61,13 +62,9 @@ def lock_member(conn: Connection, member_id: str):
 def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
     """The member's wallet ledger, newest first."""
     stmt = select(wallet_ledger).where(wallet_ledger.c.member_id == member_id)
-    if cursor:
-        stmt = stmt.where(after_desc([wallet_ledger.c.id], decode_cursor(cursor, (int,))))
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        rows = conn.execute(stmt.order_by(wallet_ledger.c.id.desc()).limit(min(limit, MAX_LIMIT) + 1)).all()
-    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+        require_member(conn, member_id)
+        rows, next_cursor = newest_first(conn, stmt, wallet_ledger.c.id, limit=limit, cursor=cursor)
     return {"items": [ledger_out(r) for r in rows], "next_cursor": next_cursor}
 
 

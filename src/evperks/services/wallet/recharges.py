@@ -22,6 +22,7 @@ from evperks.domain.wallet import recharge_refusal
 from evperks.services.campaigns.triggers import on_recharge_paid
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.lookups import require_member
 from evperks.services.messages import post_message
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
 from evperks.services.payments import provider_for
@@ -165,8 +166,7 @@ def list_member_recharges(ctx: Context, *, member_id: str, limit: int = 50, curs
     if cursor:
         stmt = stmt.where(after_desc(order, decode_cursor(cursor, (datetime, str))))
     with ctx.db.read() as conn:
-        if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+        require_member(conn, member_id)
         rows = conn.execute(stmt.order_by(*(c.desc() for c in order)).limit(min(limit, MAX_LIMIT) + 1)).all()
         rows, next_cursor = page(rows, limit, lambda r: [r.created_at, r.order_no])
         brought = _vouchers_by_recharge(conn, member_id, [r.order_no for r in rows])

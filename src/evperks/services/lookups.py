@@ -1,0 +1,14 @@
+"""Existence checks every service shares; this module depends on nothing above the tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from evperks.db.tables import members
+from evperks.services.errors import NotFound
+
+
+def require_member(conn: Connection, member_id: str) -> None:
+    """404 unless the member exists."""
+    if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
+        raise NotFound(f"member {member_id!r} does not exist")
