@@ -14,16 +14,16 @@ between batches resumes where it stopped and never messages anyone twice.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, exists, insert, literal, select, update
+from sqlalchemy import Connection, and_, exists, literal, select, update
 
-from evperks.db.tables import campaign_members, campaign_progress, campaigns, messages, outbox
+from evperks.db.tables import campaign_members, campaign_progress, campaigns
 from evperks.db.upsert import insert_for
 from evperks.domain.timecal import local_date, start_of_local_day
 from evperks.services.campaigns.progress import days_left
 from evperks.services.context import Context
+from evperks.services.messages import post_messages
 
 BATCH = 1000
 
@@ -87,17 +87,5 @@ def _send_batch(conn: Connection, ctx: Context, campaign, now: datetime, batch: 
         return 0
     data = {"campaign_id": campaign.id, "campaign_name": campaign.name,
             "days_left": days_left(campaign.end_at, now, ctx.zone), "end_at": campaign.end_at.isoformat()}
-    message_ids = conn.execute(
-        insert(messages).returning(messages.c.id, messages.c.member_id, sort_by_parameter_order=True),
-        [{"member_id": m, "type": "campaign_countdown", "data": data, "created_at": now} for m in member_ids],
-    ).all()
-    if ctx.settings.webhook_url:
-        rows = []
-        for message_id, member_id in message_ids:
-            event_id = str(uuid.uuid4())
-            payload = {"id": event_id, "type": "campaign_countdown", "member_id": member_id,
-                       "created_at": now.isoformat(), "data": data}
-            rows.append({"event_id": event_id, "message_id": message_id, "payload": payload, "created_at": now,
-                         "next_attempt_at": now})
-        conn.execute(insert(outbox), rows)
+    post_messages(conn, ctx, type="campaign_countdown", entries=[(m, data) for m in member_ids], now=now)
     return len(member_ids)

@@ -13,7 +13,6 @@ rerun continue exactly where the last committed batch stopped.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -24,7 +23,6 @@ from evperks.db.tables import (
     campaign_packages,
     campaigns,
     messages,
-    outbox,
     voucher_templates,
     vouchers,
 )
@@ -32,6 +30,7 @@ from evperks.db.upsert import insert_for
 from evperks.domain.vouchers import DaysValidity, WindowValidity, validity_period
 from evperks.services.campaigns.packages import end_campaign
 from evperks.services.context import Context
+from evperks.services.messages import queue_webhooks
 
 log = logging.getLogger("evperks.campaigns")
 BATCH_SIZE = 5000
@@ -196,12 +195,7 @@ def _insert_messages(conn: Connection, ctx: Context, campaign_id: int, name: str
         conn.execute(statement)
         return
     posted = conn.execute(statement.returning(messages.c.id, messages.c.member_id, messages.c.data)).all()
-    conn.execute(insert(outbox), [
-        {"event_id": (event_id := str(uuid.uuid4())), "message_id": m.id, "created_at": now, "next_attempt_at": now,
-         "payload": {"id": event_id, "type": "voucher_received", "member_id": m.member_id,
-                     "created_at": now.isoformat(), "data": m.data}}
-        for m in posted
-    ])
+    queue_webhooks(conn, ctx, type="voucher_received", posted=posted, now=now)
 
 
 def _message_json(dialect: str) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, bindparam, exists, func, select, text, update
 
 from evperks.db.tables_points import points_lots, points_settings
 from evperks.db.types import UTCDateTime
 from evperks.domain.points_expiry import expiry_date, rule_to_dict
 from evperks.domain.timecal import local_midnight_after, start_of_local_day
 from evperks.services.context import Context
-from evperks.services.messages import post_message
+from evperks.services.messages import post_messages
 from evperks.services.points.settings import load
 
 L = points_lots.c
@@ -128,21 +128,21 @@ def remind(ctx: Context) -> dict:
         days = load(conn).reminder_days
         horizon = local_midnight_after(now, ctx.zone, days)
         window = (L.remaining > 0, L.expires_at > now, L.expires_at <= horizon)
-        pending = conn.execute(
-            select(L.member_id, L.expires_at).where(*window, L.reminded_at.is_(None)).distinct()
+        told_before = points_lots.alias("told_before")
+        already_told = exists().where(
+            told_before.c.member_id == L.member_id,
+            told_before.c.expires_at == L.expires_at,
+            told_before.c.reminded_at.is_not(None),
+        )
+        groups = conn.execute(
+            select(L.member_id, L.expires_at, func.sum(L.remaining))
+            .where(*window, L.reminded_at.is_(None), ~already_told)
+            .group_by(L.member_id, L.expires_at)
+            .order_by(L.member_id, L.expires_at)
         ).all()
-        told = 0
-        for member_id, expires in sorted(pending):
-            group = conn.execute(
-                select(L.remaining, L.reminded_at).where(*window, L.member_id == member_id, L.expires_at == expires)
-            ).all()
-            if any(lot.reminded_at is not None for lot in group):
-                continue  # this member was already told about this instant
-            post_message(conn, ctx, member_id=member_id, type="points_expiring", now=now, data={
-                "points": sum(lot.remaining for lot in group),
-                "expires_at": expires.astimezone(ctx.zone).isoformat(),
-            })
-            told += 1
+        entries = [(member_id, {"points": int(points), "expires_at": expires.astimezone(ctx.zone).isoformat()})
+                   for member_id, expires, points in groups]
+        told = len(post_messages(conn, ctx, type="points_expiring", entries=entries, now=now))
         conn.execute(update(points_lots).where(*window, L.reminded_at.is_(None)).values(reminded_at=now))
         return {"reminded_members": told}
 
