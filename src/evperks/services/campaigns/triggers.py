@@ -16,9 +16,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, exists, or_, select
+from sqlalchemy import Connection, bindparam, exists, or_, select
 
 from evperks.db.tables import campaign_members, campaigns, members, referral_rewards
+from evperks.db.types import UTCDateTime
 from evperks.db.upsert import insert_for
 from evperks.services.campaigns.packages import Grant, grant_package
 from evperks.services.context import Context
@@ -27,17 +28,29 @@ log = logging.getLogger("evperks.campaigns")
 T = TypeVar("T")
 
 
+# Built once: every settlement asks this, and building the statement cost more than running it.
+_AT = bindparam("at", type_=UTCDateTime())
+_RUNNING = (
+    select(campaigns)
+    .where(campaigns.c.type == bindparam("type"), campaigns.c.status == "active",
+           campaigns.c.start_at <= _AT, campaigns.c.end_at > _AT)
+    .order_by(campaigns.c.id)
+)
+_RUNNING_FOR_PARTICIPANT = _RUNNING.where(
+    or_(
+        ~exists().where(campaign_members.c.campaign_id == campaigns.c.id),
+        exists().where(campaign_members.c.campaign_id == campaigns.c.id,
+                       campaign_members.c.member_id == bindparam("participant")),
+    )
+)
+
+
 def running_campaigns(conn: Connection, *, type: str, at: datetime, participant: str | None = None) -> list:
     """Campaigns of ``type`` running at ``at``, oldest first; with ``participant``, only those whose
     participants include that member (bound to it, or no member bound at all)."""
-    c = campaigns.c
-    stmt = select(campaigns).where(c.type == type, c.status == "active", c.start_at <= at, c.end_at > at)
-    if participant is not None:
-        bound = campaign_members.c
-        anyone_bound = exists().where(bound.campaign_id == c.id)
-        participant_bound = exists().where(bound.campaign_id == c.id, bound.member_id == participant)
-        stmt = stmt.where(or_(~anyone_bound, participant_bound))
-    return conn.execute(stmt.order_by(c.id)).all()
+    if participant is None:
+        return conn.execute(_RUNNING, {"type": type, "at": at}).all()
+    return conn.execute(_RUNNING_FOR_PARTICIPANT, {"type": type, "at": at, "participant": participant}).all()
 
 
 def guarded(conn: Connection, what: str, action: Callable[[], T]) -> T | None:

@@ -41,9 +41,12 @@ class PointsSettings:
     reminder_days: int
 
 
+_SETTINGS = select(points_settings)  # built once: read by every settlement
+
+
 def load(conn: Connection) -> PointsSettings:
     """The saved settings, or the defaults when never saved."""
-    row = conn.execute(select(points_settings)).first()
+    row = conn.execute(_SETTINGS).first()
     if row is None:
         return PointsSettings(
             _earning(DEFAULT_EARNING), _redemption(DEFAULT_REDEMPTION), Never(), None, None, DEFAULT_REMINDER_DAYS
