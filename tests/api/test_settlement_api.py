@@ -208,3 +208,8 @@ def test_times_far_outside_any_charging_session_are_422_not_a_crash(api, shop, w
     response = api.settle(api.order(shop["id"], start_time=when))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "start_time"
+
+
+def test_settled_at_is_shown_in_the_operators_zone_like_every_other_instant(api, shop):
+    api.set_clock(local(2026, 3, 12, 12))
+    assert api.settle(api.order(shop["id"])).json()["settled_at"] == "2026-03-12T12:00:00+08:00"

@@ -81,7 +81,7 @@ def settle(ctx: Context, order: ChargeOrder) -> tuple[dict, bool]:
                     return replay, False
                 row = _known_member_at_known_station(row)
             s = _plan(conn, ctx, order, now, member=row)
-            body = _body(s, settled_at=now)
+            body = _body(s, settled_at=now.astimezone(ctx.zone))  # stored as text: shown as the API shows instants
             _insert_order(conn, s, body)
             for step in STEPS:
                 step.apply(conn, ctx, s)
