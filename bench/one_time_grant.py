@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from scratch import fresh_database, unreachable  # bench/scratch.py
+from sqlalchemy import func, insert, select, text
 
 from evperks.config import Settings
 from evperks.db.migrate import upgrade
@@ -34,7 +31,6 @@ from evperks.services.campaigns import binding, lifecycle, one_time
 from evperks.services.context import Context
 from evperks.services.member_search import MemberFilter
 
-PG_ADMIN_URL = os.environ.get("EVPERKS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 T0 = datetime(2026, 3, 10, 1, tzinfo=UTC)
 
 
@@ -103,25 +99,11 @@ def main() -> None:
     args = parser.parse_args()
     out: dict = {"benchmark": "one_time_grant", "results": {}}
     for engine in args.engines.split(","):
-        if engine == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                out["results"]["sqlite"] = run_engine(f"sqlite:///{tmp}/bench.db", args.members, args.batch)
+        if why := unreachable(engine):
+            out["results"][engine] = {"skipped": why}
             continue
-        name = f"evperks_bench_{uuid.uuid4().hex[:10]}"
-        try:
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - report, don't fail the other engine
-            out["results"]["postgresql"] = {"skipped": str(exc)}
-            continue
-        try:
-            url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-            out["results"]["postgresql"] = run_engine(url, args.members, args.batch)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_database(engine) as url:
+            out["results"][engine] = run_engine(url, args.members, args.batch)
     print(json.dumps(out, indent=2))
 
 

@@ -15,22 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch import fresh_database, unreachable  # bench/scratch.py
+from sqlalchemy import text
 
 from evperks.db.database import Database
 from evperks.db.migrate import upgrade
 from evperks.services.points.expiry import expire_lots
 
-PG_ADMIN_URL = os.environ.get("EVPERKS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CUTOFF = datetime(2021, 5, 1, tzinfo=UTC)
 GRANTED = "2020-05-01 02:00:00.000000"
 EXPIRES = "2021-04-30 16:00:00.000000"  # 2021-05-01 00:00 Shanghai
@@ -113,25 +108,11 @@ def main() -> None:
     args = parser.parse_args()
     report: dict = {"benchmark": "points_expiry", "python": platform.python_version(), "engines": {}}
     for engine in args.engines.split(","):
-        if engine == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                report["engines"]["sqlite"] = _run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.lots, args.lots_per_member)
+        if why := unreachable(engine):
+            report["engines"][engine] = {"skipped": why}
             continue
-        name = f"evperks_bench_{uuid.uuid4().hex[:12]}"
-        try:
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - unreachable: say so in the JSON
-            report["engines"]["postgresql"] = {"skipped": str(exc)[:200]}
-            continue
-        try:
-            url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-            report["engines"]["postgresql"] = _run(url, args.lots, args.lots_per_member)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_database(engine) as url:
+            report["engines"][engine] = _run(url, args.lots, args.lots_per_member)
     print(json.dumps(report, indent=2))
 
 

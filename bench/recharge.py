@@ -22,51 +22,24 @@ import os
 import platform
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, insert, text
+from scratch import fresh_database, unreachable  # bench/scratch.py
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from evperks.config import Settings
-from evperks.db.migrate import upgrade
 from evperks.db.tables import members
 from evperks.db.tables_wallet import recharges
 from evperks.services import wallet
 from evperks.services.context import Context
 
-PG_ADMIN_URL = os.environ.get("EVPERKS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEMBERS = 500
-
-
-@contextmanager
-def fresh_database(engine: str) -> Iterator[str]:
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="evperks-bench-") as scratch:
-            url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-            upgrade(url)
-            yield url
-        return
-    name = f"evperks_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(ctx: Context, prefix: str, count: int) -> list[str]:
@@ -180,17 +153,6 @@ def run_engine(engine: str, confirms: int, seconds: float, thread_counts: list[i
         return {"runs": runs, "reconciled": not problems, "problems": problems[:5]}
 
 
-def postgresql_unreachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip this engine"
-        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {type(exc).__name__}"
-    return None
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -202,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
                     "machine": platform.machine(), "cpus": os.cpu_count(),
                     "confirms": args.confirms, "seconds_cap": args.seconds, "engines": {}}
     for engine in args.engines.split(","):
-        if engine == "postgresql" and (why := postgresql_unreachable()):
+        if engine == "postgresql" and (why := unreachable(engine)):
             result["engines"][engine] = {"skipped": why}
             continue
         result["engines"][engine] = run_engine(engine, args.confirms, args.seconds,

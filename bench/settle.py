@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,18 +37,17 @@ from pathlib import Path
 import httpx
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import create_engine, event, func, insert, select, text
+from scratch import fresh_database, unreachable  # bench/scratch.py
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from evperks.config import Settings
-from evperks.db.migrate import upgrade
 from evperks.db.tables import charge_orders, members, voucher_templates
 from evperks.domain.vouchers import DaysValidity, DeductionType
 from evperks.services import access, stations, vouchers
 from evperks.services.context import Context
 from evperks.services.settlement import AUTO, ChargeOrder, settle
 
-PG_ADMIN_URL = os.environ.get("EVPERKS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WRK_SCRIPT = Path(__file__).with_name("settle.lua")
 STATION_IDS = ("S1", "S2", "S3", "S4")
 VOUCHERS_PER_MEMBER = 2
@@ -80,40 +78,6 @@ def member_id(i: int) -> str:
 
 
 # --- databases -------------------------------------------------------------------------------------
-
-@contextmanager
-def fresh_database(engine: str) -> Iterator[str]:
-    """The URL of a new, migrated database, removed afterwards."""
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="evperks-bench-") as scratch:
-            url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-            upgrade(url)
-            yield url
-        return
-    name = f"evperks_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def postgresql_unreachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip this engine"
-        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {type(exc).__name__}"
-    return None
-
 
 def bench_context(url: str) -> Context:
     """The real clock, as in production (the sandbox clock would add a database read per "now")."""
@@ -471,7 +435,7 @@ def http_run(ctx: Context, seeded: Seeded, workers: int, p: Params, prefix: str)
 # --- one engine ------------------------------------------------------------------------------------
 
 def bench_engine(engine: str, p: Params) -> dict:
-    if engine == "postgresql" and (reason := postgresql_unreachable()):
+    if engine == "postgresql" and (reason := unreachable(engine)):
         return {"skipped": reason}
     with fresh_database(engine) as url:
         ctx = bench_context(url)
