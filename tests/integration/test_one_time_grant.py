@@ -142,3 +142,45 @@ def test_publishing_a_one_time_grant_needs_issue_at_inside_the_window(ctx):
     with pytest.raises(Invalid) as excinfo:
         lifecycle.publish_campaign(ctx, campaign["id"])
     assert [field for field, _ in excinfo.value.errors] == ["issue_at"]
+
+
+def _grant_until_killed(database_url: str, campaign_id: int, kill_at_voucher_insert: int) -> None:
+    """In a child process: run the grant and SIGKILL this process in the middle of a batch's
+    transaction, right before its n-th voucher INSERT — no rollback, no cleanup, as in a real crash."""
+    import os
+    import signal
+
+    from sqlalchemy import event
+
+    from evperks.config import Settings
+    from evperks.services.context import Context
+
+    ctx = Context.from_settings(Settings(database_url=database_url, sandbox=True, scheduler=False))
+    inserts = 0
+
+    def maybe_die(conn, cursor, statement, *args):
+        nonlocal inserts
+        if statement.lstrip().upper().startswith("INSERT INTO VOUCHERS"):
+            inserts += 1
+            if inserts == kill_at_voucher_insert:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", maybe_die)
+    one_time.run_one_time_grant(ctx, campaign_id, batch_size=4)
+
+
+def test_a_grant_whose_process_is_killed_mid_batch_resumes_with_one_package_each(ctx, database_url):
+    import multiprocessing
+
+    campaign_id, ids = _one_time(ctx, members=23, total=20)
+    ctx.clock.move_to(ISSUE_AT)
+    child = multiprocessing.get_context("spawn").Process(target=_grant_until_killed, args=(database_url, campaign_id, 3))
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == -9  # killed, not finished
+    assert _per_member(ctx, campaign_id) == {m: 3 for m in ids[:4]}  # batch 1 committed, batch 2 left nothing
+    with ctx.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(campaign_packages)).scalar_one() == 4
+    one_time.run_one_time_grant(ctx, campaign_id, batch_size=4)
+    assert _per_member(ctx, campaign_id) == {m: 3 for m in ids[:20]}
+    assert _campaign(ctx, campaign_id).packages_given == 20
