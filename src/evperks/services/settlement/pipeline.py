@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from evperks.domain.checkout import Breakdown
-from evperks.domain.vouchers import OrderAmounts
+from evperks.domain.vouchers import OrderAmounts, VoucherTerms
 from evperks.services.context import Context
 from evperks.services.settlement.order import ChargeOrder
 
@@ -27,6 +27,9 @@ class Settlement:
     breakdown: Breakdown
     now: datetime
     rewards: list[dict] = field(default_factory=list)
+    voucher: VoucherTerms | None = None  # the voucher the voucher step chose
+    # What steps read once per settlement and share (e.g. the points settings), by name.
+    memo: dict = field(default_factory=dict)
 
     @property
     def is_first_charge(self) -> bool:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from evperks.db.tables import vouchers
 from evperks.domain.points import RedemptionOrder, points_earned, redemption
+from evperks.domain.vouchers import DeductionType
 from evperks.services.context import Context
 from evperks.services.points import ledger
-from evperks.services.points.settings import load, rule_in_force
+from evperks.services.points.settings import PointsSettings, load, rule_in_force
 from evperks.services.settlement.pipeline import Settlement
 
 
@@ -17,14 +17,11 @@ class PointsRedemptionStep:
     def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if not s.order.use_points:
             return
-        rule = load(conn).redemption
+        rule = _settings(conn, s).redemption
         if not rule.enabled:
             return
         b = s.breakdown
-        on_service_fee = False
-        if b.voucher_id is not None:
-            kind = conn.execute(select(vouchers.c.deduction_type).where(vouchers.c.id == b.voucher_id)).scalar_one()
-            on_service_fee = kind == "service_fee"
+        on_service_fee = s.voucher is not None and s.voucher.deduction_type is DeductionType.SERVICE_FEE
         order = RedemptionOrder(
             station_id=s.amounts.station_id,
             elec_fee_fen=s.amounts.elec_fee_fen,
@@ -43,13 +40,20 @@ class PointsRedemptionStep:
 
 class PointsEarnStep:
     def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
-        rule = load(conn).earning
+        rule = _settings(conn, s).earning
         s.breakdown.points_earned = points_earned(
             rule, paid_fen=s.breakdown.after_discounts_fen, energy_wh=s.order.energy_wh
         )
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if s.breakdown.points_earned > 0:
-            rule = rule_in_force(load(conn), s.now)
+            rule = rule_in_force(_settings(conn, s), s.now)
             ledger.grant(conn, ctx, member_id=s.order.member_id, points=s.breakdown.points_earned, rule=rule,
                          granted_at=s.now, now=s.now, kind="earn", ref=s.order.order_no)
+
+
+def _settings(conn: Connection, s: Settlement) -> PointsSettings:
+    """The points settings, read once per settlement whichever step asks first."""
+    if "points_settings" not in s.memo:
+        s.memo["points_settings"] = load(conn)
+    return s.memo["points_settings"]

@@ -43,6 +43,7 @@ class VoucherStep:
         else:
             chosen = _named_voucher(conn, s, choice)
         if chosen is not None:
+            s.voucher = chosen
             s.breakdown.voucher_id = chosen.id
             s.breakdown.voucher_deduction_fen = deduction_fen(chosen, s.amounts)
 
