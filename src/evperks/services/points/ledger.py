@@ -17,21 +17,11 @@ from evperks.domain.points_expiry import Rule, expires_at
 from evperks.domain.timecal import local_date, local_midnight_after
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.lookups import require_member
+from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
 from evperks.services.points import settings as points_settings_service
 
 L = points_lots.c
-
-
-def lock_member(conn: Connection, member_id: str) -> int:
-    """Lock the member's row (fixed order: member, then its lots) and return the balance."""
-    balance = conn.execute(
-        select(members.c.points_balance).where(members.c.id == member_id).with_for_update()
-    ).scalar_one_or_none()
-    if balance is None:
-        raise NotFound(f"member {member_id!r} does not exist")
-    return balance
 
 
 def grant(

@@ -12,8 +12,8 @@ from evperks.db.tables import members
 from evperks.db.tables_wallet import recharges, wallet_ledger
 from evperks.db.upsert import insert_for
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.lookups import require_member
+from evperks.services.errors import Conflict, Invalid
+from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
 
 KINDS = ("recharge", "payment", "refund")
@@ -51,12 +51,6 @@ def post_entry(
         )
     )
     return balance
-
-
-def lock_member(conn: Connection, member_id: str):
-    """The member's row, locked until the transaction ends (PostgreSQL; SQLite's writer lock is held
-    already): every wallet change takes this lock first, as settlement does, so they queue, not deadlock."""
-    return conn.execute(select(members).where(members.c.id == member_id).with_for_update()).first()
 
 
 def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
@@ -99,8 +93,7 @@ def refund_wallet(
     ref = refund_no or "RF-" + uuid.uuid4().hex
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        if lock_member(conn, member_id) is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+        lock_member(conn, member_id)
         earlier = conn.execute(
             select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
         ).first()

@@ -22,11 +22,11 @@ from evperks.domain.wallet import recharge_refusal
 from evperks.services.campaigns.triggers import on_recharge_paid
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
-from evperks.services.lookups import require_member
+from evperks.services.lookups import lock_member, require_member
 from evperks.services.messages import post_message
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
 from evperks.services.payments import provider_for
-from evperks.services.wallet.ledger import lock_member, post_entry
+from evperks.services.wallet.ledger import post_entry
 from evperks.services.wallet.settings import read_rules
 
 
