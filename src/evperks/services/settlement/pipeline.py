@@ -41,4 +41,4 @@ class Step(Protocol):
         """Decide this step's part of the breakdown; read only."""
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
-        """Write what ``plan`` decided (the order row already exists)."""
+        """Write what ``plan`` decided (the order row is written after every step has applied)."""

@@ -81,15 +81,17 @@ def settle(ctx: Context, order: ChargeOrder) -> tuple[dict, bool]:
                     return replay, False
                 row = _known_member_at_known_station(row)
             s = _plan(conn, ctx, order, now, member=row)
-            body = _body(s, settled_at=now.astimezone(ctx.zone))  # stored as text: shown as the API shows instants
-            _insert_order(conn, s, body)
             for step in STEPS:
                 step.apply(conn, ctx, s)
             _record_member_activity(conn, s)
+            # Written last, with everything the steps did (rewards included): what a replay returns.
+            body = _body(s, settled_at=now.astimezone(ctx.zone))  # stored as text: shown as the API shows instants
+            _insert_order(conn, s, body)
             return body, True
     except IntegrityError:
         # Only a parallel request with the same order_no for another member can get here (same-member
-        # requests queue on the member lock): report it as the replay or conflict it is.
+        # requests queue on the member lock): its order row or a ledger row keyed by the order_no
+        # clashed, and everything rolled back. Report it as the replay or conflict it is.
         with ctx.db.read() as conn:
             replay = _replay(conn, order)
         if replay is None:
