@@ -60,7 +60,7 @@ def register_member(
                 )
                 if tags:
                     conn.execute(insert(member_tags), [{"member_id": new_id, "tag": t} for t in sorted(set(tags))])
-                on_member_registered(conn, ctx, member_id=new_id, now=now)  # registration campaigns (注册活动)
+                on_member_registered(conn, ctx, member_id=new_id, registered_at=registered_at, now=now)  # registration campaigns (注册活动)
                 return _read(conn, new_id)
         except IntegrityError:
             # A parallel registration of the same phone or id won the race, or (rarely) the invite

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, bindparam, exists, or_, select
 
-from evperks.db.tables import campaign_members, campaigns, members, referral_rewards
+from evperks.db.tables import campaign_members, campaigns, referral_rewards
 from evperks.db.types import UTCDateTime
 from evperks.db.upsert import insert_for
 from evperks.services.campaigns.packages import Grant, grant_package
@@ -63,13 +63,13 @@ def guarded(conn: Connection, what: str, action: Callable[[], T]) -> T | None:
         return None
 
 
-def on_member_registered(conn: Connection, ctx: Context, *, member_id: str, now: datetime) -> list[dict]:
+def on_member_registered(conn: Connection, ctx: Context, *, member_id: str, registered_at: datetime,
+                         now: datetime) -> list[dict]:
     """One package from every registration campaign running at the member's registration time.
 
     The registration time is the member's ``registered_at`` (``now`` unless the platform gave an
     earlier one), so a member imported with a registration date before the campaign gets nothing.
     """
-    registered_at = conn.execute(select(members.c.registered_at).where(members.c.id == member_id)).scalar_one()
     rewards = []
     for campaign in running_campaigns(conn, type="registration", at=registered_at):
         grant = guarded(conn, f"registration {campaign.id} {member_id}", lambda c=campaign: grant_package(
