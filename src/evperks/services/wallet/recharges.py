@@ -111,25 +111,24 @@ def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_
     ).first()
     if other is not None:
         raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id")
-    changed = conn.execute(
-        update(recharges)
-        .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
-        .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now)
-    ).rowcount
-    if changed != 1:  # impossible while the member row is locked; never credit twice regardless
-        raise Conflict("the recharge is no longer pending", field="order_no")
     balance, rewards = _credit_wallet_then_run_recharge_campaigns(conn, ctx, recharge, now)
     result = {"order_no": order_no, "status": "paid", "amount_fen": recharge.amount_fen,
               "wallet_balance_fen": balance, "rewards": rewards}
-    conn.execute(update(recharges).where(recharges.c.order_no == order_no).values(result=result))
+    changed = conn.execute(
+        update(recharges)
+        .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
+        .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now, result=result)
+    ).rowcount
+    if changed != 1:  # impossible while the member row is locked; the raise undoes the credit regardless
+        raise Conflict("the recharge is no longer pending", field="order_no")
     return result
 
 
 def _credit_wallet_then_run_recharge_campaigns(conn: Connection, ctx: Context, recharge, now: datetime) -> tuple[int, list[dict]]:
-    """The one place a paid recharge takes effect, inside the confirming transaction and only for the
-    call that moved it from pending to paid: credit the wallet (ledger row kind 'recharge', ref the
-    order_no), tell the member, then run the recharge campaigns (充值活动). Returns the balance after
-    the credit and the rewards ``[{campaign_id, voucher_ids}]``."""
+    """The one place a paid recharge takes effect, inside the confirming transaction, for the call that
+    moves it from pending to paid (its guarded UPDATE follows in the same transaction): credit the
+    wallet (ledger row kind 'recharge', ref the order_no), tell the member, then run the recharge
+    campaigns (充值活动). Returns the balance after the credit and the rewards."""
     balance = post_entry(conn, member_id=recharge.member_id, amount_fen=recharge.amount_fen, kind="recharge",
                          ref=recharge.order_no, now=now)
     assert balance is not None  # a credit is never refused
