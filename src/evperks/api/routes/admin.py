@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from evperks.api import schemas
 from evperks.api.deps import CtxDep, require_admin
+from evperks.api.params import Cursor, IntId, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
@@ -19,8 +20,6 @@ from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
-TemplateId = Annotated[int, Path(ge=1, le=2**62)]
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.post("/voucher-templates", status_code=201, response_model=schemas.TemplateOut)
@@ -39,17 +38,17 @@ def create_template(body: schemas.TemplateIn, ctx: CtxDep) -> Response:
 
 
 @router.get("/voucher-templates", response_model=schemas.TemplatePage)
-def list_templates(ctx: CtxDep, enabled: bool | None = None, limit: Limit = 50, cursor: str | None = None) -> Response:
+def list_templates(ctx: CtxDep, enabled: bool | None = None, limit: Limit = 50, cursor: Cursor = None) -> Response:
     return json_response(vouchers.list_templates(ctx, enabled=enabled, limit=limit, cursor=cursor), zone=ctx.zone)
 
 
 @router.get("/voucher-templates/{template_id}", response_model=schemas.TemplateOut)
-def get_template(template_id: TemplateId, ctx: CtxDep) -> Response:
+def get_template(template_id: IntId, ctx: CtxDep) -> Response:
     return json_response(vouchers.get_template(ctx, template_id), zone=ctx.zone)
 
 
 @router.patch("/voucher-templates/{template_id}", response_model=schemas.TemplateOut)
-def patch_template(template_id: TemplateId, body: schemas.TemplatePatch, ctx: CtxDep) -> Response:
+def patch_template(template_id: IntId, body: schemas.TemplatePatch, ctx: CtxDep) -> Response:
     """Change some fields, or enable/disable. Vouchers already issued keep what they promised."""
     changes = {f: getattr(body, f) for f in body.model_fields_set}
     if "deduction_type" in changes:
@@ -63,7 +62,7 @@ def patch_template(template_id: TemplateId, body: schemas.TemplatePatch, ctx: Ct
 
 @router.post("/members/{member_id}/vouchers", status_code=201, response_model=list[schemas.VoucherOut])
 def issue_vouchers(
-    member_id: Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)], body: schemas.IssueIn, ctx: CtxDep
+    member_id: PathId, body: schemas.IssueIn, ctx: CtxDep
 ) -> Response:
     """客服补发: give a member vouchers of a template, with a reason."""
     issued = vouchers.issue_manual(
@@ -74,7 +73,7 @@ def issue_vouchers(
 
 
 @router.post("/vouchers/{voucher_id}/revoke", response_model=schemas.VoucherOut)
-def revoke_voucher(voucher_id: Annotated[int, Path(ge=1, le=2**62)], body: schemas.RevokeIn, ctx: CtxDep) -> Response:
+def revoke_voucher(voucher_id: IntId, body: schemas.RevokeIn, ctx: CtxDep) -> Response:
     """Revoke an unused voucher."""
     return json_response(vouchers.revoke_voucher(ctx, voucher_id=voucher_id, reason=body.reason), zone=ctx.zone)
 
@@ -91,7 +90,7 @@ def search_members(
     min_total_paid_fen: Annotated[int | None, Query(ge=0, le=schemas.MAX_FEN)] = None,
     invited: bool | None = None,
     limit: Limit = 50,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Response:
     """会员属性查找: members matching every filter given, newest registration first."""
     flt = member_filter(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from evperks.api import schemas_campaigns as s
 from evperks.api.deps import CtxDep, require_admin
+from evperks.api.params import Cursor, IntId, Limit
 from evperks.api.responses import json_response
 from evperks.api.routes.admin import member_filter
 from evperks.services.campaigns import binding, lifecycle, stats
 
 router = APIRouter(prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"])
-CampaignId = Annotated[int, Path(ge=1, le=2**62)]
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _fields(body: s.CampaignFields) -> dict:
@@ -36,37 +33,37 @@ def create_campaign(body: s.CampaignIn, ctx: CtxDep) -> Response:
 
 @router.get("", response_model=s.CampaignPage)
 def list_campaigns(ctx: CtxDep, type: s.CampaignType | None = None, status: s.CampaignStatus | None = None,
-                   limit: Limit = 50, cursor: str | None = None) -> Response:
+                   limit: Limit = 50, cursor: Cursor = None) -> Response:
     """活动列表, newest first."""
     page = lifecycle.list_campaigns(ctx, type=type, status=status, limit=limit, cursor=cursor)
     return json_response(page, zone=ctx.zone)
 
 
 @router.get("/{campaign_id}", response_model=s.CampaignOut)
-def get_campaign(campaign_id: CampaignId, ctx: CtxDep) -> Response:
+def get_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
     return json_response(lifecycle.get_campaign(ctx, campaign_id), zone=ctx.zone)
 
 
 @router.patch("/{campaign_id}", response_model=s.CampaignOut)
-def patch_campaign(campaign_id: CampaignId, body: s.CampaignPatch, ctx: CtxDep) -> Response:
+def patch_campaign(campaign_id: IntId, body: s.CampaignPatch, ctx: CtxDep) -> Response:
     """A draft changes freely; a published campaign only its rules_text, a later end_at, a larger budget."""
     return json_response(lifecycle.update_campaign(ctx, campaign_id, changes=_fields(body)), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/publish", response_model=s.CampaignOut)
-def publish_campaign(campaign_id: CampaignId, ctx: CtxDep) -> Response:
+def publish_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
     """Check every field (422 naming all that are wrong); scheduled, or active once start_at has come."""
     return json_response(lifecycle.publish_campaign(ctx, campaign_id), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/stop", response_model=s.CampaignOut)
-def stop_campaign(campaign_id: CampaignId, ctx: CtxDep) -> Response:
+def stop_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
     """End a scheduled or active campaign now (ended, stopped)."""
     return json_response(lifecycle.stop_campaign(ctx, campaign_id), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/members", response_model=s.BindOut)
-def bind_members(campaign_id: CampaignId, body: s.BindIn, ctx: CtxDep) -> Response:
+def bind_members(campaign_id: IntId, body: s.BindIn, ctx: CtxDep) -> Response:
     """绑定会员 / 批量绑定: these ids, or every result of the member search."""
     if body.filter is not None:
         flt = member_filter(ctx, **body.filter.model_dump())
@@ -77,17 +74,17 @@ def bind_members(campaign_id: CampaignId, body: s.BindIn, ctx: CtxDep) -> Respon
 
 
 @router.get("/{campaign_id}/members", response_model=s.BoundPage)
-def list_members(campaign_id: CampaignId, ctx: CtxDep, limit: Limit = 50, cursor: str | None = None) -> Response:
+def list_members(campaign_id: IntId, ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None) -> Response:
     """Bound members, in binding order."""
     return json_response(binding.list_bound(ctx, campaign_id, limit=limit, cursor=cursor), zone=ctx.zone)
 
 
 @router.delete("/{campaign_id}/members", response_model=s.UnbindOut)
-def unbind_members(campaign_id: CampaignId, body: s.UnbindIn, ctx: CtxDep) -> Response:
+def unbind_members(campaign_id: IntId, body: s.UnbindIn, ctx: CtxDep) -> Response:
     return json_response(binding.unbind_members(ctx, campaign_id, member_ids=body.member_ids), zone=ctx.zone)
 
 
 @router.get("/{campaign_id}/stats", response_model=s.CampaignStats)
-def campaign_stats(campaign_id: CampaignId, ctx: CtxDep) -> Response:
+def campaign_stats(campaign_id: IntId, ctx: CtxDep) -> Response:
     """Packages given and left, vouchers issued and used, what they deducted, participants."""
     return json_response(stats.campaign_stats(ctx, campaign_id), zone=ctx.zone)

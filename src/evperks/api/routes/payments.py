@@ -12,14 +12,14 @@ from __future__ import annotations
 import html
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from evperks.api import schemas
 from evperks.api import schemas_wallet as sw
 from evperks.api.deps import CtxDep
 from evperks.api.errors import problem
+from evperks.api.params import PathId
 from evperks.api.responses import json_response
 from evperks.domain.wallet import yuan
 from evperks.services import payments, wallet
@@ -27,7 +27,6 @@ from evperks.services.errors import NotFound, ServiceError
 from evperks.services.payments import NotificationRefused, SandboxProvider
 
 router = APIRouter(tags=["payments (sandbox)"])
-OrderNo = Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)]
 
 
 @router.post(
@@ -51,7 +50,7 @@ async def sandbox_notify(request: Request) -> Response:
 
 
 @router.get("/pay/sandbox/{order_no}", response_class=HTMLResponse, include_in_schema=False)
-def pay_page(order_no: OrderNo, ctx: CtxDep) -> Response:
+def pay_page(order_no: PathId, ctx: CtxDep) -> Response:
     try:
         recharge = wallet.get_recharge(ctx, order_no)
     except NotFound:
@@ -73,7 +72,7 @@ def pay_page(order_no: OrderNo, ctx: CtxDep) -> Response:
 
 
 @router.post("/pay/sandbox/{order_no}", include_in_schema=False)
-def pay(order_no: OrderNo, token: Annotated[str, Form(max_length=200)], ctx: CtxDep) -> Response:
+def pay(order_no: PathId, token: Annotated[str, Form(max_length=200)], ctx: CtxDep) -> Response:
     provider = SandboxProvider.from_settings(ctx.settings)
     try:
         recharge = wallet.get_recharge(ctx, order_no)

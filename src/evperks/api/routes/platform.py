@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from evperks.api import schemas
 from evperks.api.deps import CtxDep, require_platform
 from evperks.api.metrics import SETTLEMENTS
+from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
@@ -19,8 +18,6 @@ from evperks.services.errors import Invalid
 from evperks.services.settlement import ChargeOrder, quote, settle
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
-PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)]
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
@@ -54,7 +51,7 @@ def get_member(member_id: PathId, ctx: CtxDep) -> Response:
 
 @router.get("/members/{member_id}/vouchers", response_model=schemas.VoucherPage, tags=["vouchers"])
 def list_member_vouchers(
-    member_id: PathId, ctx: CtxDep, status: VoucherStatus | None = None, limit: Limit = 50, cursor: str | None = None
+    member_id: PathId, ctx: CtxDep, status: VoucherStatus | None = None, limit: Limit = 50, cursor: Cursor = None
 ) -> Response:
     """The member's vouchers, newest first, optionally of one status."""
     result = vouchers.list_member_vouchers(ctx, member_id=member_id, status=status, limit=limit, cursor=cursor)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from evperks.api import schemas, schemas_points
+from evperks.api import schemas_points
 from evperks.api.deps import CtxDep, require_admin, require_platform
+from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
 from evperks.services import points
 from evperks.services.points import settings as points_settings
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
-MemberId = Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)]
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.get("/admin/points/settings", response_model=schemas_points.PointsSettingsOut,
@@ -42,7 +39,7 @@ def put_points_settings(body: schemas_points.PointsSettingsIn, ctx: CtxDep) -> R
 
 @router.post("/admin/members/{member_id}/points", status_code=201, response_model=schemas_points.AdjustOut,
              dependencies=[Depends(require_admin)])
-def adjust_points(member_id: MemberId, body: schemas_points.PointsAdjustIn, ctx: CtxDep) -> Response:
+def adjust_points(member_id: PathId, body: schemas_points.PointsAdjustIn, ctx: CtxDep) -> Response:
     """Grant (+) or deduct (−) points by hand with a reason; ``granted_at`` imports a past grant."""
     result = points.adjust(
         ctx, member_id=member_id, points=body.points, reason=body.reason,
@@ -53,13 +50,13 @@ def adjust_points(member_id: MemberId, body: schemas_points.PointsAdjustIn, ctx:
 
 @router.get("/members/{member_id}/points", response_model=schemas_points.MemberPointsOut,
             dependencies=[Depends(require_platform)])
-def member_points(member_id: MemberId, ctx: CtxDep) -> Response:
+def member_points(member_id: PathId, ctx: CtxDep) -> Response:
     """Balance, the lots holding points (soonest expiry first) and what expires soon."""
     return json_response(points.member_points(ctx, member_id), zone=ctx.zone)
 
 
 @router.get("/members/{member_id}/points/ledger", response_model=schemas_points.LedgerPage,
             dependencies=[Depends(require_platform)])
-def member_points_ledger(member_id: MemberId, ctx: CtxDep, limit: Limit = 50, cursor: str | None = None) -> Response:
+def member_points_ledger(member_id: PathId, ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None) -> Response:
     """Every change of the member's points, newest first."""
     return json_response(points.list_ledger(ctx, member_id=member_id, limit=limit, cursor=cursor), zone=ctx.zone)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from evperks.api import schemas
 from evperks.api import schemas_wallet as sw
 from evperks.api.deps import CtxDep, require_admin, require_platform
+from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
 from evperks.services import wallet
@@ -17,9 +15,6 @@ from evperks.services.errors import Invalid
 
 platform_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"])
 admin_router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
-PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=schemas.ID_PATTERN)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=500, pattern=schemas.NO_NUL)]
 
 
 @platform_router.post(
