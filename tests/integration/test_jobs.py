@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
 
 from evperks.config import Settings
+from evperks.db.schedule import enqueue
 from evperks.db.tables import jobs
 from evperks.jobs.cadence import next_interval_boundary
-from evperks.jobs.queue import MAX_ATTEMPTS, claim_next, enqueue
+from evperks.jobs.queue import MAX_ATTEMPTS, claim_next
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.jobs.runner import run_claimed
 from evperks.jobs.scheduler import run_due, start_in_thread, worker_identity

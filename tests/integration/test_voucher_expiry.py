@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from evperks.config import Settings
 from evperks.db.tables import jobs, members, voucher_templates, vouchers
-from evperks.jobs.cadence import next_voucher_expiry_run
+from evperks.jobs.cadence import next_boundary_or_local_midnight
 from evperks.jobs.scheduler import run_due
 from evperks.services.context import Context
 from evperks.services.voucher_expiry import expire_vouchers
@@ -154,4 +154,4 @@ def test_the_expiry_job_runs_at_local_midnight_in_shanghai_even_off_its_interval
 def test_the_next_expiry_run_is_the_earlier_of_the_next_interval_boundary_and_local_midnight(
     after: datetime, interval_minutes: int, zone: str, expected: datetime
 ) -> None:
-    assert next_voucher_expiry_run(after, interval_minutes=interval_minutes, zone=ZoneInfo(zone)) == expected
+    assert next_boundary_or_local_midnight(after, interval_minutes=interval_minutes, zone=ZoneInfo(zone)) == expected

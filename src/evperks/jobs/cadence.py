@@ -21,6 +21,7 @@ def next_local_midnight(after: datetime, zone: ZoneInfo) -> datetime:
     return local_midnight_after(after, zone, 1)
 
 
-def next_voucher_expiry_run(after: datetime, *, interval_minutes: int, zone: ZoneInfo) -> datetime:
-    """Every interval, and also at each local 00:00, when the day-counted vouchers lapse."""
+def next_boundary_or_local_midnight(after: datetime, *, interval_minutes: int, zone: ZoneInfo) -> datetime:
+    """The next interval boundary or local 00:00, whichever comes first (voucher expiry: day-counted
+    vouchers lapse at local midnight; campaign countdowns: a countdown day begins then)."""
     return min(next_interval_boundary(after, minutes=interval_minutes), next_local_midnight(after, zone))

@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from evperks.jobs.cadence import next_voucher_expiry_run
+from evperks.jobs.cadence import next_boundary_or_local_midnight, next_local_midnight
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.services.campaigns import jobkeys as campaign_jobs
+from evperks.services.campaigns.lifecycle import end_due, start_due
 from evperks.services.campaigns.notifications import send_countdowns
+from evperks.services.campaigns.one_time import run_one_time_grant
 from evperks.services.campaigns.webhooks import deliver_webhooks
 from evperks.services.context import Context
+from evperks.services.points.expiry import run_midnight
 from evperks.services.voucher_expiry import expire_vouchers
 
 VOUCHER_EXPIRY = "voucher_expiry"
@@ -26,7 +29,7 @@ def _run_voucher_expiry(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]
 
 
 def _next_voucher_expiry(ctx: Context, after: datetime) -> datetime:
-    return next_voucher_expiry_run(
+    return next_boundary_or_local_midnight(
         after, interval_minutes=ctx.settings.voucher_expiry_interval_minutes, zone=ctx.zone
     )
 
@@ -37,7 +40,7 @@ def _run_campaign_countdown(ctx: Context, payload: dict[str, Any]) -> dict[str, 
 
 def _next_campaign_countdown(ctx: Context, after: datetime) -> datetime:
     """Hourly, and at each local 00:00, when a countdown's first day begins."""
-    return next_voucher_expiry_run(after, interval_minutes=60, zone=ctx.zone)
+    return next_boundary_or_local_midnight(after, interval_minutes=60, zone=ctx.zone)
 
 
 def _run_webhook_delivery(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -52,52 +55,41 @@ def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_campaign_start(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    from evperks.services.campaigns.lifecycle import start_due  # noqa: PLC0415 - keeps import order acyclic
-
     return start_due(ctx, payload["campaign_id"])
 
 
 def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    from evperks.services.campaigns.lifecycle import end_due  # noqa: PLC0415
-
     return end_due(ctx, payload["campaign_id"])
 
 
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    from evperks.services.campaigns.one_time import run_one_time_grant  # noqa: PLC0415
-
     return run_one_time_grant(ctx, payload["campaign_id"])
+
+
+def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    return run_midnight(ctx)
+
+
+def _next_points_midnight(ctx: Context, after: datetime) -> datetime:
+    """Every local 00:00: every points expiry instant is one, and so is every rule change's."""
+    return next_local_midnight(after, ctx.zone)
 
 
 def builtin_registry() -> Registry:
     registry = Registry()
-    registry.add_kind(VOUCHER_EXPIRY, _run_voucher_expiry)
+    # Runs scheduled at instants the services choose (a campaign's start, end and issue_at).
     registry.add_kind(campaign_jobs.CAMPAIGN_START, _run_campaign_start)
     registry.add_kind(campaign_jobs.CAMPAIGN_END, _run_campaign_end)
     registry.add_kind(campaign_jobs.ONE_TIME_GRANT, _run_one_time_grant)
-    registry.add_periodic(
-        PeriodicTask(
-            task_key=VOUCHER_EXPIRY,
-            kind=VOUCHER_EXPIRY,
-            next_run_after=_next_voucher_expiry,
-            # A sweep: running it on a fresh database expires whatever is already past at once.
-            first_run_immediately=True,
-        )
-    )
-    registry.add_kind(CAMPAIGN_COUNTDOWN, _run_campaign_countdown)
-    registry.add_periodic(PeriodicTask(CAMPAIGN_COUNTDOWN, CAMPAIGN_COUNTDOWN, _next_campaign_countdown,
-                                       first_run_immediately=True))
-    registry.add_kind(WEBHOOK_DELIVERY, _run_webhook_delivery)
-    registry.add_periodic(PeriodicTask(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY, _next_webhook_delivery,
-                                       first_run_immediately=True))
-    # Points: at every local 00:00 (every expiry instant is one) apply a due rule change, expire, remind.
-    from evperks.jobs.cadence import next_local_midnight  # noqa: PLC0415
-    from evperks.services.points.expiry import run_midnight  # noqa: PLC0415
-
-    registry.add_kind(POINTS_MIDNIGHT, lambda ctx, payload: run_midnight(ctx))
-    registry.add_periodic(PeriodicTask(POINTS_MIDNIGHT, POINTS_MIDNIGHT,
-                                       lambda ctx, after: next_local_midnight(after, ctx.zone),
-                                       first_run_immediately=True))
+    # Periodic sweeps. Each runs at once on a fresh database, so whatever is already due is handled.
+    for kind, handler, next_run_after in (
+        (VOUCHER_EXPIRY, _run_voucher_expiry, _next_voucher_expiry),
+        (CAMPAIGN_COUNTDOWN, _run_campaign_countdown, _next_campaign_countdown),
+        (WEBHOOK_DELIVERY, _run_webhook_delivery, _next_webhook_delivery),
+        (POINTS_MIDNIGHT, _run_points_midnight, _next_points_midnight),
+    ):
+        registry.add_kind(kind, handler)
+        registry.add_periodic(PeriodicTask(kind, kind, next_run_after, first_run_immediately=True))
     return registry
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, exists, func, select
 
+from evperks.db.schedule import enqueue
 from evperks.db.tables import jobs
-from evperks.jobs.queue import ClaimedJob, enqueue
+from evperks.jobs.queue import ClaimedJob
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.services.context import Context
 

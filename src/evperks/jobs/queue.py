@@ -1,4 +1,5 @@
-"""The jobs table as a queue: enqueue a scheduled run, claim one that is due, record how it ended.
+"""The jobs table as a queue: claim a run that is due, record how it ended (runs are scheduled with
+``evperks.db.schedule.enqueue``).
 
 A run is identified by ``(task_key, run_at)`` and that pair never changes after insert, so enqueueing
 the same run again - from any node, at any time, also while it waits for a retry - is a no-op.
@@ -24,7 +25,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
 from evperks.db.tables import jobs
-from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 
 MAX_ATTEMPTS = 10
@@ -41,20 +41,6 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     worker_id: str
-
-
-def enqueue(
-    conn: Connection, *, kind: str, task_key: str, run_at: datetime, payload: dict[str, Any] | None = None
-) -> bool:
-    """Schedule a run inside the caller's transaction; False when that (task_key, run_at) exists."""
-    statement = (
-        insert_for(conn, jobs)
-        .values(kind=kind, task_key=task_key, run_at=run_at, payload=payload or {}, status="pending", attempts=0)
-        .on_conflict_do_nothing(index_elements=[jobs.c.task_key, jobs.c.run_at])
-        # rowcount is unreliable here (psycopg reports -1 once SQLAlchemy adds RETURNING for the id)
-        .returning(jobs.c.id)
-    )
-    return conn.execute(statement).scalar_one_or_none() is not None
 
 
 def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:

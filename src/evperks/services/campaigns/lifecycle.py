@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, exists, insert, select, update
 
+from evperks.db.schedule import enqueue
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
-from evperks.jobs.queue import enqueue
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT, task_key
 from evperks.services.campaigns.model import Draft, campaign_out, energy_metric
 from evperks.services.campaigns.packages import end_campaign
