@@ -128,7 +128,7 @@ def issue_from_template(
     """Insert one voucher per entry of ``member_ids``, each a snapshot of ``template``, in the caller's
     transaction. A window template whose window has closed is refused (409)."""
     try:
-        valid_from, valid_until = validity_period(_validity_of(template), now, ctx.zone)
+        valid_from, valid_until = template_validity_period(template, now, ctx.zone)
     except WindowClosed as exc:
         raise Conflict(f"template {template.id}'s validity window has ended", field="template_id") from exc
     row = {
@@ -149,6 +149,12 @@ def issue_from_template(
     }
     result = conn.execute(insert(vouchers).returning(vouchers.c.id), [{**row, "member_id": m} for m in member_ids])
     return sorted(result.scalars().all())
+
+
+def template_validity_period(template, issued_at: datetime, zone) -> tuple[datetime, datetime]:
+    """``(valid_from, valid_until)`` of a voucher of ``template`` issued at ``issued_at``; raises
+    WindowClosed when its window has ended."""
+    return validity_period(_validity_of(template), issued_at, zone)
 
 
 def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str) -> dict:

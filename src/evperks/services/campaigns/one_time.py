@@ -27,10 +27,10 @@ from evperks.db.tables import (
     vouchers,
 )
 from evperks.db.upsert import insert_for
-from evperks.domain.vouchers import DaysValidity, WindowValidity, validity_period
 from evperks.services.campaigns.packages import end_campaign
 from evperks.services.context import Context
 from evperks.services.messages import queue_webhooks
+from evperks.services.vouchers import template_validity_period
 
 log = logging.getLogger("evperks.campaigns")
 BATCH_SIZE = 5000
@@ -144,9 +144,7 @@ def _templates(conn: Connection, ctx: Context, reward: list[dict], now: datetime
     out = {}
     for template_id in ids:
         row = rows[template_id]
-        validity = (DaysValidity(row.validity_days) if row.validity_type == "days"
-                    else WindowValidity(row.window_start, row.window_end))
-        out[template_id] = (row, *validity_period(validity, now, ctx.zone))  # WindowClosed fails the job: retried, logged
+        out[template_id] = (row, *template_validity_period(row, now, ctx.zone))  # WindowClosed fails the job: retried, logged
     return out
 
 

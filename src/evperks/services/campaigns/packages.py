@@ -17,10 +17,10 @@ from sqlalchemy import Connection, select, update
 
 from evperks.db.tables import campaign_packages, campaigns, voucher_templates
 from evperks.db.upsert import insert_for
-from evperks.domain.vouchers import DaysValidity, WindowClosed, WindowValidity, validity_period
+from evperks.domain.vouchers import WindowClosed
 from evperks.services.context import Context
 from evperks.services.messages import post_message
-from evperks.services.vouchers import issue_from_template
+from evperks.services.vouchers import issue_from_template, template_validity_period
 
 log = logging.getLogger("evperks.campaigns")
 
@@ -106,10 +106,8 @@ def _issuable_templates(conn: Connection, ctx: Context, reward: list[dict], now:
     ids = {item["template_id"] for item in reward}
     rows = {r.id: r for r in conn.execute(select(voucher_templates).where(voucher_templates.c.id.in_(ids)))}
     for row in rows.values():
-        validity = (DaysValidity(row.validity_days) if row.validity_type == "days"
-                    else WindowValidity(row.window_start, row.window_end))
         try:
-            validity_period(validity, now, ctx.zone)
+            template_validity_period(row, now, ctx.zone)
         except WindowClosed:
             return None
     return rows if len(rows) == len(ids) else None
