@@ -1,4 +1,4 @@
-"""Wiring: settings → context → FastAPI application (API now; admin console and H5 mount here too)."""
+"""Wiring: settings → context → FastAPI application: the API, the admin console and the member H5."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
 from evperks.config import Settings
 from evperks.services.context import Context
+from evperks.web import mount as mount_web
 
 log = logging.getLogger("evperks")
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(wallet_routes.platform_router)
     app.include_router(wallet_routes.admin_router)
     app.include_router(member_campaigns.router)
+    mount_web(app)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 

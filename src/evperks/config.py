@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     h5_link_secret: str | None = None
     h5_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     public_base_url: str = "http://127.0.0.1:8000"
+    admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     log_level: str = "INFO"
 
     @field_validator("timezone")
@@ -42,6 +45,11 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag whenever the public address is https."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 
-from evperks.app import create_app
 from evperks.services.access import create_api_key
 from tests import factories as f
+from tests.live import serving
 
 PARALLEL = 16
 
 
 @pytest.fixture
 def server(ctx):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(ctx=ctx), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
+    with serving(ctx) as base_url:
+        yield base_url
 
 
 def test_sixteen_parallel_http_settlements_naming_one_voucher_use_it_once(ctx, server):

@@ -215,3 +215,4 @@ jobs = Table(
 from evperks.db.tables_campaigns import *  # noqa: E402,F403
 from evperks.db.tables_points import *  # noqa: E402,F403
 from evperks.db.tables_wallet import *  # noqa: E402,F403
+from evperks.db.tables_web import *  # noqa: E402,F403

@@ -1,0 +1,1 @@
+"""The admin console (平台端) at ``/admin``: server-rendered pages for operator staff."""

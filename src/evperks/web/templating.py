@@ -1,0 +1,53 @@
+"""Jinja2 for both faces: one environment per locale (gettext installed), with the filters that turn
+stored units into what people read (fen → yuan, UTC → the operator's wall time, Wh → kWh)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from evperks.domain.wallet import yuan
+from evperks.web.i18n import translations
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("evperks.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)
+    env.filters["yuan"] = lambda fen: "" if fen is None else yuan(fen)
+    env.filters["kwh"] = _kwh
+    env.globals["locale"] = locale
+    return env
+
+
+def _kwh(wh: int | None) -> str:
+    if wh is None:
+        return ""
+    whole, rest = divmod(int(wh), 1000)
+    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
+
+
+def local_time(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if value is None else value.astimezone(zone).strftime(fmt)
+
+
+def render(request: Request, template: str, *, locale: str, status: int = 200, headers: dict | None = None,
+           **context) -> HTMLResponse:
+    """Render ``template`` with the request, the operator's zone and the ``when`` filter in scope."""
+    zone = request.app.state.ctx.zone
+    env = environment(locale)
+    body = env.get_template(template).render(
+        request=request, zone=zone, when=lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt), **context
+    )
+    return HTMLResponse(body, status_code=status, headers=headers)
