@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from evperks.web.admin import auth as admin_auth
 from evperks.web.admin import routes as admin_routes
+from evperks.web.h5 import routes as h5_routes
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -22,5 +23,5 @@ def mount(app: FastAPI) -> None:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
     admin_auth.install(app)
-    for router in admin_routes.ROUTERS:
+    for router in [*admin_routes.ROUTERS, *h5_routes.ROUTERS]:
         app.include_router(router)
