@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, distinct, func, select
 
 from evperks.db.tables import campaign_packages, campaign_progress, campaigns, charge_orders, vouchers
+from evperks.domain.timecal import local_date, start_of_local_day
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
 
@@ -42,3 +45,38 @@ def campaign_stats(ctx: Context, campaign_id: int) -> dict:
         "status": row.status,
         "ended_reason": row.ended_reason,
     }
+
+
+def packages_given_per_day(ctx: Context, campaign_id: int, *, days: int = 30) -> list[tuple[date, int]]:
+    """Packages given per local calendar day, from the campaign's first day to today (or its last day),
+    at most the last ``days`` of them; a day with none given counts 0. Empty before the campaign starts.
+
+    The day of each package is found by comparing ``created_at`` with each local midnight (as UTC), so
+    the grouping is exact in any zone, daylight saving included, and the same on every engine."""
+    c, p = campaigns.c, campaign_packages.c
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        row = conn.execute(select(c.start_at, c.end_at, c.ended_at).where(c.id == campaign_id)).first()
+        if row is None:
+            raise NotFound(f"campaign {campaign_id} does not exist")
+        shown = _days_shown(row.start_at, row.ended_at or row.end_at, now, ctx.zone, days)
+        if not shown:
+            return []
+        midnights = [start_of_local_day(day, ctx.zone) for day in [*shown, shown[-1] + timedelta(days=1)]]
+        day_index = case(*((p.created_at < midnight, i) for i, midnight in enumerate(midnights[1:])))
+        given = (
+            select(day_index.label("day"))
+            .where(p.campaign_id == campaign_id, p.created_at >= midnights[0], p.created_at < midnights[-1])
+            .subquery()
+        )
+        counts = dict(conn.execute(select(given.c.day, func.count()).group_by(given.c.day)).all())
+    return [(day, counts.get(i, 0)) for i, day in enumerate(shown)]
+
+
+def _days_shown(start_at: datetime | None, end_at: datetime | None, now: datetime, zone, limit: int) -> list[date]:
+    if start_at is None or start_at > now:
+        return []
+    last_instant = min(now, end_at - timedelta(microseconds=1)) if end_at is not None else now
+    last = local_date(last_instant, zone)
+    first = max(local_date(start_at, zone), last - timedelta(days=limit - 1))
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
