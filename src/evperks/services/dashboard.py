@@ -1,0 +1,96 @@
+"""首页 figures: what is running, what was issued, used and deducted, and what the operator owes.
+
+Read-only, in one read transaction and three set-based queries. Days are the operator's local days;
+each of the last ``DAYS`` days is a range of UTC instants [00:00, next 00:00), so a timestamp falls into
+its day by comparison alone (same SQL on both engines, right across a DST change).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, case, func, literal_column, select, union_all
+
+from evperks.db.tables import campaigns, charge_orders, members, vouchers
+from evperks.domain.timecal import local_date, start_of_local_day
+from evperks.services.context import Context
+
+DAYS = 14
+RUNNING_SHOWN = 5
+SERIES = ("issued", "used", "voucher_fen", "points_fen")
+
+
+def figures(ctx: Context) -> dict:
+    """Today's tiles, the liabilities, the last ``DAYS`` days per series and the running campaigns."""
+    now = ctx.clock.now()
+    today = local_date(now, ctx.zone)
+    first = today - timedelta(days=DAYS - 1)
+    # bounds[i] is 00:00 of day i (0 = the first shown, DAYS - 1 = today); bounds[DAYS] is tomorrow 00:00.
+    bounds = [start_of_local_day(first + timedelta(days=i), ctx.zone) for i in range(DAYS + 1)]
+    with ctx.db.read() as conn:
+        totals = _totals(conn, today_start=bounds[-2])
+        per_day = _per_day(conn, bounds)
+        running = _running(conn)
+    days = [{"day": first + timedelta(days=i), **{s: per_day.get((s, i), 0) for s in SERIES}} for i in range(DAYS)]
+    for day in days:
+        day["deducted_fen"] = day["voucher_fen"] + day["points_fen"]
+    today_row = days[-1]
+    return {
+        "today": today,
+        **totals,
+        "vouchers_issued_today": today_row["issued"],
+        "vouchers_used_today": today_row["used"],
+        "voucher_deduction_today_fen": today_row["voucher_fen"],
+        "points_deduction_today_fen": today_row["points_fen"],
+        "deductions_today_fen": today_row["deducted_fen"],
+        "days": days,
+        "running": running,
+    }
+
+
+def _totals(conn: Connection, *, today_start: datetime) -> dict:
+    """Members (total, new today), the two liabilities and the active campaigns, in one row."""
+    active = select(func.count()).select_from(campaigns).where(campaigns.c.status == "active").scalar_subquery()
+    row = conn.execute(select(
+        func.count().label("members_total"),
+        func.coalesce(func.sum(case((members.c.registered_at >= today_start, 1), else_=0)), 0).label("members_new_today"),
+        func.coalesce(func.sum(members.c.points_balance), 0).label("points_liability"),
+        func.coalesce(func.sum(members.c.wallet_balance_fen), 0).label("stored_value_liability_fen"),
+        active.label("active_campaigns"),
+    ).select_from(members)).one()
+    return {key: int(value) for key, value in row._mapping.items()}
+
+
+def _per_day(conn: Connection, bounds: list[datetime]) -> dict[tuple[str, int], int]:
+    """{(series, day index): value} for the days that have any: one UNION ALL over the four series."""
+
+    def bucketed(series: str, at, value, table, *where):
+        # The day index is computed in a subquery so the outer GROUP BY names a column, not an
+        # expression with bound parameters (PostgreSQL would not match the two).
+        day = case(*((at >= bounds[i], i) for i in range(len(bounds) - 2, 0, -1)), else_=0)
+        inner = (select(day.label("day"), value.label("value")).select_from(table)
+                 .where(at >= bounds[0], at < bounds[-1], *where).subquery())
+        return select(literal_column(f"'{series}'").label("series"), inner.c.day, func.sum(inner.c.value).label("value")) \
+            .group_by(inner.c.day)
+
+    co = charge_orders.c
+    parts = [
+        bucketed("issued", vouchers.c.issued_at, literal_column("1"), vouchers),
+        bucketed("used", vouchers.c.used_at, literal_column("1"), vouchers, vouchers.c.used_at.is_not(None)),
+        bucketed("voucher_fen", co.settled_at, co.voucher_deduction_fen, charge_orders),
+        bucketed("points_fen", co.settled_at, co.points_deduction_fen, charge_orders),
+    ]
+    return {(row.series, int(row.day)): int(row.value or 0) for row in conn.execute(union_all(*parts))}
+
+
+def _running(conn: Connection) -> list[dict]:
+    """The active campaigns that end soonest, with packages given of the total."""
+    c = campaigns.c
+    rows = conn.execute(
+        select(c.id, c.name, c.type, c.packages_given, c.total_packages, c.end_at)
+        .where(c.status == "active")
+        .order_by(c.end_at.is_(None), c.end_at, c.id)
+        .limit(RUNNING_SHOWN)
+    ).all()
+    return [dict(row._mapping) for row in rows]
+
