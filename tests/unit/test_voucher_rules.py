@@ -18,6 +18,7 @@ from evperks.domain.vouchers import (
     best_voucher,
     deduction_fen,
     refusal,
+    template_problems,
     validity_period,
 )
 
@@ -170,3 +171,13 @@ def test_a_deduction_never_exceeds_face_value_nor_its_base(vs, elec, service):
         d = deduction_fen(v, o)
         assert 0 <= d <= v.face_value_fen
         assert d <= (service if v.deduction_type is DeductionType.SERVICE_FEE else elec + service)
+
+
+def test_a_template_with_every_field_wrong_is_refused_field_by_field():
+    start = datetime(2026, 3, 10, tzinfo=UTC)
+    problems = template_problems(name="  ", face_value_fen=0, min_spend_fen=-1,
+                                 validity=WindowValidity(start=start, end=start))
+    assert [field for field, _ in problems] == ["name", "face_value_fen", "min_spend_fen", "validity.end"]
+    assert template_problems(name="券", face_value_fen=1, min_spend_fen=0, validity=DaysValidity(0)) == [
+        ("validity.days", "must be from 1 to 3650")]
+    assert template_problems(name="券", face_value_fen=1, min_spend_fen=0, validity=DaysValidity(3650)) == []

@@ -40,6 +40,26 @@ class WindowValidity:
 Validity = DaysValidity | WindowValidity
 
 
+MAX_VALIDITY_DAYS = 3650
+MAX_FEN = 10**12
+
+
+def template_problems(*, name: str, face_value_fen: int, validity: Validity, min_spend_fen: int) -> list[tuple[str, str]]:
+    """Every field of a voucher template that breaks the rules, by name (empty when it is sound)."""
+    problems = []
+    if not name.strip() or len(name) > 100:
+        problems.append(("name", "must be 1 to 100 characters"))
+    if not 0 < face_value_fen <= MAX_FEN:
+        problems.append(("face_value_fen", "must be greater than 0"))
+    if not 0 <= min_spend_fen <= MAX_FEN:
+        problems.append(("min_spend_fen", "must not be negative"))
+    if isinstance(validity, DaysValidity) and not 1 <= validity.days <= MAX_VALIDITY_DAYS:
+        problems.append(("validity.days", f"must be from 1 to {MAX_VALIDITY_DAYS}"))
+    if isinstance(validity, WindowValidity) and validity.end <= validity.start:
+        problems.append(("validity.end", "must be after the start"))
+    return problems
+
+
 class WindowClosed(Exception):
     """A window voucher cannot be issued at or after the end of its window."""
 

@@ -6,18 +6,24 @@ from sqlalchemy import select
 
 from evperks.db.tables import stations
 from evperks.db.upsert import insert_for
+from evperks.services import audit
 from evperks.services.context import Context
 
 
-def upsert_station(ctx: Context, *, station_id: str, name: str, city: str) -> tuple[dict, bool]:
-    """The station as stored, and whether it was created."""
+def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor: str = "system") -> tuple[dict, bool]:
+    """The station as stored, and whether it was created. A repeated sync that changes nothing is not
+    audited."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        existed = conn.execute(select(stations.c.id).where(stations.c.id == station_id)).first() is not None
+        old = conn.execute(select(stations).where(stations.c.id == station_id)).first()
         stmt = insert_for(conn, stations).values(id=station_id, name=name, city=city, created_at=now, updated_at=now)
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"name": name, "city": city, "updated_at": now}))
-        row = conn.execute(select(stations).where(stations.c.id == station_id)).one()
-    return station_out(row), not existed
+        after = station_out(conn.execute(select(stations).where(stations.c.id == station_id)).one())
+        before = station_out(old) if old else None
+        if before != after:
+            audit.record(conn, actor=actor, action="update" if old else "create", target_type="station",
+                         target_id=station_id, before=before, after=after, at=now)
+    return after, old is None
 
 
 def station_out(row) -> dict:

@@ -15,8 +15,10 @@ from evperks.domain.vouchers import (
     VoucherStatus,
     WindowClosed,
     WindowValidity,
+    template_problems,
     validity_period,
 )
+from evperks.services import audit
 from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
@@ -35,25 +37,31 @@ class TemplateSpec:
     enabled: bool = True
 
 
-def create_template(ctx: Context, spec: TemplateSpec) -> dict:
+def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") -> dict:
     now = ctx.clock.now()
+    _check_spec(spec)
     _check_window_open(spec.validity, now)
     with ctx.db.write() as conn:
         _check_stations(conn, spec.station_ids)
         template_id = conn.execute(
             insert(voucher_templates).values(**_template_columns(spec), created_at=now, updated_at=now)
         ).inserted_primary_key[0]
-        return _read_template(conn, template_id)
+        created = _read_template(conn, template_id)
+        audit.record(conn, actor=actor, action="create", target_type="voucher_template", target_id=template_id,
+                     before=None, after=created, at=now)
+        return created
 
 
-def update_template(ctx: Context, template_id: int, changes: dict) -> dict:
+def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str = "system") -> dict:
     """Apply ``changes`` (a subset of TemplateSpec's fields). Issued vouchers keep their snapshot."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
+        before = _read_template(conn, template_id)
         current = _template_row(conn, template_id)
         spec = _spec_from_row(current)
         _refuse_value_changes_in_use(conn, template_id, spec, changes)
         spec = TemplateSpec(**{**spec.__dict__, **changes})
+        _check_spec(spec)
         if "validity" in changes:
             _check_window_open(spec.validity, now)
         if "station_ids" in changes:
@@ -63,7 +71,10 @@ def update_template(ctx: Context, template_id: int, changes: dict) -> dict:
             .where(voucher_templates.c.id == template_id)
             .values(**_template_columns(spec), updated_at=now)
         )
-        return _read_template(conn, template_id)
+        after = _read_template(conn, template_id)
+        audit.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
+                     before=before, after=after, at=now)
+        return after
 
 
 def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: TemplateSpec, changes: dict) -> None:
@@ -110,7 +121,11 @@ def issue_manual(
             conn, ctx, template=template, member_ids=[member_id] * quantity, now=now,
             source_kind="manual", reason=reason.strip(), issued_by=issued_by,
         )
-        return [_voucher_out(r, now) for r in _voucher_rows(conn, ids)]
+        issued = [_voucher_out(r, now) for r in _voucher_rows(conn, ids)]
+        audit.record(conn, actor=issued_by or "system", action="issue_vouchers", target_type="member",
+                     target_id=member_id, before=None,
+                     after={"template_id": template_id, "voucher_ids": ids, "reason": reason.strip()}, at=now)
+        return issued
 
 
 def issue_from_template(
@@ -157,7 +172,7 @@ def template_validity_period(template, issued_at: datetime, zone) -> tuple[datet
     return validity_period(_validity_of(template), issued_at, zone)
 
 
-def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str) -> dict:
+def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "system") -> dict:
     if not reason.strip():
         raise Invalid("a reason is required", field="reason")
     now = ctx.clock.now()
@@ -172,7 +187,10 @@ def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str) -> dict:
             raise NotFound(f"voucher {voucher_id} does not exist")
         if not revoked:
             raise Conflict(f"the voucher is {rows[0].status} and can no longer be revoked")
-        return _voucher_out(rows[0], now)
+        after = _voucher_out(rows[0], now)
+        audit.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
+                     before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
+        return after
 
 
 def list_member_vouchers(
@@ -273,6 +291,13 @@ def _check_stations(conn: Connection, station_ids: tuple[str, ...]) -> None:
     unknown = [s for s in station_ids if s not in known]
     if unknown:
         raise Invalid(f"unknown station(s): {', '.join(unknown)}", field="station_ids")
+
+
+def _check_spec(spec: TemplateSpec) -> None:
+    problems = template_problems(name=spec.name, face_value_fen=spec.face_value_fen, validity=spec.validity,
+                                 min_spend_fen=spec.min_spend_fen)
+    if problems:
+        raise Invalid.fields(problems, "The voucher template is invalid: " + ", ".join(f for f, _ in problems))
 
 
 def _check_window_open(validity: Validity, now: datetime) -> None:

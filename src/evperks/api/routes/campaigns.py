@@ -28,7 +28,7 @@ def _plain(value):
 @router.post("", status_code=201, response_model=s.CampaignOut)
 def create_campaign(body: s.CampaignIn, ctx: CtxDep) -> Response:
     """创建活动: save a draft (only ``type`` is required; publishing checks the rest)."""
-    return json_response(lifecycle.create_campaign(ctx, fields=_fields(body)), zone=ctx.zone, status=201)
+    return json_response(lifecycle.create_campaign(ctx, fields=_fields(body), actor="api"), zone=ctx.zone, status=201)
 
 
 @router.get("", response_model=s.CampaignPage)
@@ -47,19 +47,19 @@ def get_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
 @router.patch("/{campaign_id}", response_model=s.CampaignOut)
 def patch_campaign(campaign_id: IntId, body: s.CampaignPatch, ctx: CtxDep) -> Response:
     """A draft changes freely; a published campaign only its rules_text, a later end_at, a larger budget."""
-    return json_response(lifecycle.update_campaign(ctx, campaign_id, changes=_fields(body)), zone=ctx.zone)
+    return json_response(lifecycle.update_campaign(ctx, campaign_id, changes=_fields(body), actor="api"), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/publish", response_model=s.CampaignOut)
 def publish_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
     """Check every field (422 naming all that are wrong); scheduled, or active once start_at has come."""
-    return json_response(lifecycle.publish_campaign(ctx, campaign_id), zone=ctx.zone)
+    return json_response(lifecycle.publish_campaign(ctx, campaign_id, actor="api"), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/stop", response_model=s.CampaignOut)
 def stop_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
     """End a scheduled or active campaign now (ended, stopped)."""
-    return json_response(lifecycle.stop_campaign(ctx, campaign_id), zone=ctx.zone)
+    return json_response(lifecycle.stop_campaign(ctx, campaign_id, actor="api"), zone=ctx.zone)
 
 
 @router.post("/{campaign_id}/members", response_model=s.BindOut)
@@ -67,9 +67,9 @@ def bind_members(campaign_id: IntId, body: s.BindIn, ctx: CtxDep) -> Response:
     """绑定会员 / 批量绑定: these ids, or every result of the member search."""
     if body.filter is not None:
         flt = member_filter(ctx, **body.filter.model_dump())
-        result = binding.bind_members(ctx, campaign_id, flt=flt)
+        result = binding.bind_members(ctx, campaign_id, flt=flt, actor="api")
     else:
-        result = binding.bind_members(ctx, campaign_id, member_ids=body.member_ids)
+        result = binding.bind_members(ctx, campaign_id, member_ids=body.member_ids, actor="api")
     return json_response(result, zone=ctx.zone)
 
 
@@ -81,7 +81,7 @@ def list_members(campaign_id: IntId, ctx: CtxDep, limit: Limit = 50, cursor: Cur
 
 @router.delete("/{campaign_id}/members", response_model=s.UnbindOut)
 def unbind_members(campaign_id: IntId, body: s.UnbindIn, ctx: CtxDep) -> Response:
-    return json_response(binding.unbind_members(ctx, campaign_id, member_ids=body.member_ids), zone=ctx.zone)
+    return json_response(binding.unbind_members(ctx, campaign_id, member_ids=body.member_ids, actor="api"), zone=ctx.zone)
 
 
 @router.get("/{campaign_id}/stats", response_model=s.CampaignStats)

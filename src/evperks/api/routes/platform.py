@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
 @router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
 def put_station(station_id: PathId, body: schemas.StationIn, ctx: CtxDep) -> Response:
     """Create or update a station (201 when created)."""
-    station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city)
+    station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city, actor="api")
     return json_response(station, zone=ctx.zone, status=201 if created else 200)
 
 

@@ -33,6 +33,7 @@ def put_points_settings(body: schemas_points.PointsSettingsIn, ctx: CtxDep) -> R
         redemption=body.redemption.model_dump() if body.redemption else None,
         expiry=body.expiry.model_dump(exclude_none=True) if body.expiry else None,
         reminder_days=body.reminder_days,
+        actor="api",
     )
     return json_response(result, zone=ctx.zone)
 
@@ -43,7 +44,7 @@ def adjust_points(member_id: PathId, body: schemas_points.PointsAdjustIn, ctx: C
     """Grant (+) or deduct (−) points by hand with a reason; ``granted_at`` imports a past grant."""
     result = points.adjust(
         ctx, member_id=member_id, points=body.points, reason=body.reason,
-        granted_at=as_utc(body.granted_at, ctx.zone) if body.granted_at else None, by="api",
+        granted_at=as_utc(body.granted_at, ctx.zone) if body.granted_at else None, actor="api",
     )
     return json_response(result, zone=ctx.zone, status=201)
 

@@ -8,12 +8,14 @@ campaigns, on active referral and consumption campaigns, and on an active one-ti
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, literal, select
 
 from evperks.db.tables import campaign_members, campaigns, members
 from evperks.db.upsert import insert_for
+from evperks.services import audit
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
@@ -21,10 +23,11 @@ from evperks.services.member_search import MemberFilter
 from evperks.services.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 
 _CHUNK = 1000  # rows per INSERT when binding by ids (SQLite's bound-parameter limit)
+AUDITED_IDS = 200
 
 
 def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None = None,
-                 flt: MemberFilter | None = None) -> dict:
+                 flt: MemberFilter | None = None, actor: str = "system") -> dict:
     """Bind the given members, or everyone ``flt`` finds; ``{bound: newly bound, total: bound now}``.
     Unknown ids are refused by name and nothing is bound."""
     now = ctx.clock.now()
@@ -34,10 +37,19 @@ def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None
             bound = _bind_search(conn, campaign_id, flt, now)
         else:
             bound = _bind_ids(conn, campaign_id, list(dict.fromkeys(member_ids or [])), now)
-        return {"bound": bound, "total": _count(conn, campaign_id)}
+        result = {"bound": bound, "total": _count(conn, campaign_id)}
+        which = {"filter": asdict(flt)} if flt is not None else {"member_ids": _sample(member_ids or [])}
+        audit.record(conn, actor=actor, action="bind_members", target_type="campaign", target_id=campaign_id,
+                     before=None, after={**which, **result}, at=now)
+        return result
 
 
-def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str]) -> dict:
+def _sample(member_ids: list[str]) -> list[str]:
+    """The ids an audit row names: all of a hand-picked selection, the first of a huge one."""
+    return member_ids[:AUDITED_IDS] + ([f"… {len(member_ids) - AUDITED_IDS} more"] if len(member_ids) > AUDITED_IDS else [])
+
+
+def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str], actor: str = "system") -> dict:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         _check_open(conn, campaign_id, now)
@@ -46,7 +58,10 @@ def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str]) -> 
                 campaign_members.c.campaign_id == campaign_id, campaign_members.c.member_id.in_(set(member_ids))
             )
         ).rowcount
-        return {"unbound": removed, "total": _count(conn, campaign_id)}
+        result = {"unbound": removed, "total": _count(conn, campaign_id)}
+        audit.record(conn, actor=actor, action="unbind_members", target_type="campaign", target_id=campaign_id,
+                     before=None, after={"member_ids": _sample(member_ids), **result}, at=now)
+        return result
 
 
 def list_bound(ctx: Context, campaign_id: int, *, limit: int = 50, cursor: str | None = None) -> dict:

@@ -15,6 +15,7 @@ from evperks.db.schedule import enqueue
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
+from evperks.services import audit
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT, task_key
 from evperks.services.campaigns.model import Draft, campaign_out, energy_metric
 from evperks.services.campaigns.packages import end_campaign
@@ -30,7 +31,7 @@ PUBLISHED_EDITABLE = ("rules_text", "end_at", "total_packages")
 
 # --- drafts ----------------------------------------------------------------------------------------
 
-def create_campaign(ctx: Context, *, fields: dict) -> dict:
+def create_campaign(ctx: Context, *, fields: dict, actor: str = "system") -> dict:
     """Save a draft; only ``type`` is required."""
     now = ctx.clock.now()
     columns = _columns(fields, campaign_type=fields["type"], metric=fields.get("metric"), zone=ctx.zone)
@@ -40,10 +41,10 @@ def create_campaign(ctx: Context, *, fields: dict) -> dict:
         campaign_id = conn.execute(
             insert(campaigns).values(**columns, status="draft", created_at=now, updated_at=now)
         ).inserted_primary_key[0]
-        return campaign_out(_row(conn, campaign_id))
+        return _audited(conn, campaign_id, "create", None, actor=actor, now=now)
 
 
-def update_campaign(ctx: Context, campaign_id: int, *, changes: dict) -> dict:
+def update_campaign(ctx: Context, campaign_id: int, *, changes: dict, actor: str = "system") -> dict:
     """A draft takes any change (``None`` clears a field); a published campaign only safe ones."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -52,7 +53,7 @@ def update_campaign(ctx: Context, campaign_id: int, *, changes: dict) -> dict:
             _update_draft(conn, row, changes, ctx, now)
         else:
             _update_published(conn, row, changes, ctx, now)
-        return campaign_out(_row(conn, campaign_id))
+        return _audited(conn, campaign_id, "update", campaign_out(row), actor=actor, now=now)
 
 
 def _update_draft(conn: Connection, row, changes: dict, ctx: Context, now: datetime) -> None:
@@ -184,6 +185,14 @@ def list_campaigns(ctx: Context, *, type: str | None = None, status: str | None 
     return {"items": [campaign_out(r) for r in rows], "next_cursor": next_cursor}
 
 
+def _audited(conn: Connection, campaign_id: int, action: str, before: dict | None, *, actor: str, now: datetime) -> dict:
+    """The campaign as it is now, after recording the change in the audit log."""
+    after = campaign_out(_row(conn, campaign_id))
+    audit.record(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
+                 before=before, after=after, at=now)
+    return after
+
+
 def _row(conn: Connection, campaign_id: int, *, lock: bool = False):
     stmt = select(campaigns).where(campaigns.c.id == campaign_id)
     row = conn.execute(stmt.with_for_update() if lock else stmt).first()
@@ -194,7 +203,7 @@ def _row(conn: Connection, campaign_id: int, *, lock: bool = False):
 
 # --- publishing and stopping -----------------------------------------------------------------------
 
-def publish_campaign(ctx: Context, campaign_id: int) -> dict:
+def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> dict:
     """Check every field at once; then scheduled (or active when start_at has come) with its jobs."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -221,10 +230,10 @@ def publish_campaign(ctx: Context, campaign_id: int) -> dict:
         _enqueue(conn, CAMPAIGN_END, campaign_id, draft.end_at)
         if issue_at is not None:
             _enqueue(conn, ONE_TIME_GRANT, campaign_id, issue_at)
-        return campaign_out(_row(conn, campaign_id))
+        return _audited(conn, campaign_id, "publish", campaign_out(row), actor=actor, now=now)
 
 
-def stop_campaign(ctx: Context, campaign_id: int) -> dict:
+def stop_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> dict:
     """End a scheduled or active campaign now (stopped). A draft was never started: 409."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -233,7 +242,7 @@ def stop_campaign(ctx: Context, campaign_id: int) -> dict:
             raise Conflict(f"the campaign is {row.status}; only a scheduled or active campaign can be stopped",
                            field="status")
         end_campaign(conn, campaign_id=campaign_id, reason="stopped", now=now)
-        return campaign_out(_row(conn, campaign_id))
+        return _audited(conn, campaign_id, "stop", campaign_out(row), actor=actor, now=now)
 
 
 def _enqueue(conn: Connection, kind: str, campaign_id: int, run_at: datetime) -> None:

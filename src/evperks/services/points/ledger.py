@@ -15,6 +15,7 @@ from evperks.db.tables import members
 from evperks.db.tables_points import points_ledger, points_lots
 from evperks.domain.points_expiry import Rule, expires_at
 from evperks.domain.timecal import local_date, local_midnight_after
+from evperks.services import audit
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member, require_member
@@ -144,7 +145,8 @@ def _item(row) -> dict:
 # --- services ----------------------------------------------------------------------------------
 
 def adjust(
-    ctx: Context, *, member_id: str, points: int, reason: str, granted_at: datetime | None = None, by: str = "admin"
+    ctx: Context, *, member_id: str, points: int, reason: str, granted_at: datetime | None = None,
+    actor: str = "system",
 ) -> dict:
     """Manual grant (points > 0, optionally dated in the past) or deduction (points < 0, taken like
     spending; more than the member's valid points is a conflict)."""
@@ -160,11 +162,15 @@ def adjust(
         if points > 0:
             rule = points_settings_service.rule_in_force(points_settings_service.load(conn), now)
             entries = grant(conn, ctx, member_id=member_id, points=points, rule=rule, granted_at=granted_at or now,
-                            now=now, kind="grant", reason=reason, created_by=by)
+                            now=now, kind="grant", reason=reason, created_by=actor)
         else:
             entries = [spend(conn, member_id=member_id, points=-points, valid_after=now, now=now, kind="deduct",
-                             reason=reason, created_by=by)]
-        return {"member_id": member_id, "balance": entries[-1]["balance_after"], "entries": entries}
+                             reason=reason, created_by=actor)]
+        result = {"member_id": member_id, "balance": entries[-1]["balance_after"], "entries": entries}
+        audit.record(conn, actor=actor, action="adjust_points", target_type="member", target_id=member_id,
+                     before={"balance": result["balance"] - points},
+                     after={"balance": result["balance"], "points": points, "reason": reason}, at=now)
+        return result
 
 
 def member_points(ctx: Context, member_id: str) -> dict:

@@ -14,6 +14,7 @@ from evperks.db.upsert import insert_for
 from evperks.domain.points import EarningRule, RedemptionRule
 from evperks.domain.points_expiry import InvalidRule, Never, Rule, rule_from_dict, rule_to_dict
 from evperks.domain.timecal import local_midnight_after
+from evperks.services import audit
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 
@@ -81,6 +82,7 @@ def put_settings(
     redemption: dict | None = None,
     expiry: dict | None = None,
     reminder_days: int | None = None,
+    actor: str = "system",
 ) -> dict:
     """Save the sections given (an omitted section stays as it is). Earning, redemption and reminders
     apply at once; an expiry change waits for the next local 00:00 — saving again the same day replaces
@@ -122,7 +124,10 @@ def put_settings(
         }
         stmt = insert_for(conn, points_settings).values(id=1, **{**defaults, **values})
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
-        return as_dict(load(conn))
+        after = as_dict(load(conn))
+        audit.record(conn, actor=actor, action="update", target_type="points_settings", target_id=1,
+                     before=as_dict(current), after=after, at=now)
+        return after
 
 
 def as_dict(s: PointsSettings) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 from evperks.db.tables_wallet import stored_value_settings
 from evperks.db.upsert import insert_for
 from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules, settings_problems
+from evperks.services import audit
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 
@@ -21,7 +22,8 @@ def get_settings(ctx: Context) -> dict:
     return _out(_rules(row), updated_at=row.updated_at)
 
 
-def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list[int], allow_custom_amount: bool) -> dict:
+def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list[int], allow_custom_amount: bool,
+                 actor: str = "system") -> dict:
     """Save the settings (denominations kept in ascending order); every wrong field is named (422)."""
     rules = StoredValueRules(min_recharge_fen, tuple(denominations_fen), allow_custom_amount)
     problems = settings_problems(rules)
@@ -32,9 +34,14 @@ def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list
     values = {"min_recharge_fen": rules.min_recharge_fen, "denominations_fen": list(rules.denominations_fen),
               "allow_custom_amount": rules.allow_custom_amount, "updated_at": now}
     with ctx.db.write() as conn:
+        row = conn.execute(select(stored_value_settings)).first()
+        before = _out(_rules(row), updated_at=row.updated_at) if row else None
         stmt = insert_for(conn, stored_value_settings).values(id=1, **values)
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
-    return _out(rules, updated_at=now)
+        after = _out(rules, updated_at=now)
+        audit.record(conn, actor=actor, action="update", target_type="stored_value_settings", target_id=1,
+                     before=before, after=after, at=now)
+    return after
 
 
 def read_rules(conn: Connection) -> StoredValueRules:
