@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from evperks.services import access
+from evperks.services import access, admin_sessions
 from evperks.services.context import Context
 
 
@@ -40,6 +41,8 @@ class KeyCache:
 
 def _caller_role(request: Request) -> str:
     header = request.headers.get("authorization", "")
+    if not header and request.cookies.get(admin_sessions.SESSION_COOKIE):
+        return _console_role(request)
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise HTTPException(401, "An API key is required: Authorization: Bearer <key>", {"WWW-Authenticate": "Bearer"})
@@ -47,6 +50,22 @@ def _caller_role(request: Request) -> str:
     if role is None:
         raise HTTPException(401, "The API key is not valid", {"WWW-Authenticate": "Bearer"})
     return role
+
+
+def _console_role(request: Request) -> str:
+    """A console session calling the API from the browser acts as an admin key when its user is a console
+    admin; a change also needs the session's CSRF token in X-CSRF-Token (a cookie alone proves nothing
+    against a forged cross-site request)."""
+    session = admin_sessions.session_for(request.app.state.ctx, request.cookies[admin_sessions.SESSION_COOKIE])
+    if session is None:
+        raise HTTPException(401, "The console session has ended; sign in again")
+    if session.role != "admin":
+        raise HTTPException(403, "Only console admins may call the API with their session")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not hmac.compare_digest(
+        request.headers.get("x-csrf-token", ""), session.csrf_token
+    ):
+        raise HTTPException(403, "A change made with a console session needs its X-CSRF-Token header")
+    return session.role
 
 
 def require_platform(request: Request) -> str:

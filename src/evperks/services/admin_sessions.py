@@ -21,6 +21,9 @@ from evperks.db.upsert import insert_for
 from evperks.services import access
 from evperks.services.context import Context
 
+# The cookie carrying the token: the console's pages and the admin API read the same one.
+SESSION_COOKIE = "evperks_admin"
+
 
 @dataclass(frozen=True)
 class AdminSession:

@@ -16,11 +16,10 @@ from fastapi import Depends, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from evperks.services import admin_sessions
-from evperks.services.admin_sessions import AdminSession
+from evperks.services.admin_sessions import SESSION_COOKIE, AdminSession
 from evperks.web.i18n import DEFAULT_LOCALE, locale_from
 from evperks.web.templating import render
 
-SESSION_COOKIE = "evperks_admin"
 LANG_COOKIE = "evperks_lang"
 LOGIN_CSRF_COOKIE = "evperks_login_csrf"
 CSRF_FIELD = "csrf_token"
