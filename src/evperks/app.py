@@ -13,7 +13,7 @@ from starlette.responses import Response
 from evperks import __version__
 from evperks.api import errors
 from evperks.api.deps import KeyCache
-from evperks.api.routes import admin, member_campaigns, platform
+from evperks.api.routes import admin, h5_link, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
 from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(wallet_routes.platform_router)
     app.include_router(wallet_routes.admin_router)
     app.include_router(member_campaigns.router)
+    app.include_router(h5_link.router)
     mount_web(app)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode

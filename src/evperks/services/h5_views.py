@@ -1,0 +1,101 @@
+"""What the member H5 reads that no other service answers: the home page's summary, the invite page,
+and the names (stations, campaigns) voucher lists show. One read transaction each, set-based."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, stations, vouchers
+from evperks.services.campaigns.triggers import running_campaigns
+from evperks.services.context import Context
+from evperks.services.errors import NotFound
+
+# What members see on the home page, in this order: the invite campaign first.
+SHOWN_TYPES = ("referral", "consumption", "recharge", "registration", "one_time")
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+
+
+def home(ctx: Context, member_id: str) -> dict:
+    """Balances, the count of usable vouchers and the campaigns running now that admit the member."""
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        member = conn.execute(select(members).where(members.c.id == member_id)).first()
+        if member is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        usable = conn.execute(
+            select(func.count()).select_from(vouchers).where(
+                vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
+        ).scalar_one()
+        shown = [c for t in SHOWN_TYPES for c in running_campaigns(conn, type=t, at=now, participant=member_id)]
+    return {
+        "nickname": member.nickname,
+        "phone": mask_phone(member.phone),
+        "wallet_balance_fen": member.wallet_balance_fen,
+        "points_balance": member.points_balance,
+        "vouchers_available": usable,
+        "campaigns": [_campaign(c) for c in shown],
+    }
+
+
+def invites(ctx: Context, member_id: str) -> dict:
+    """The member's invite code, the referral campaign running for it, the people it invited (masked)
+    and the vouchers those invitations earned."""
+    now = ctx.clock.now()
+    invitee = members.alias("invitee")
+    with ctx.db.read() as conn:
+        code = conn.execute(select(members.c.invite_code).where(members.c.id == member_id)).scalar_one_or_none()
+        if code is None:
+            raise NotFound(f"member {member_id!r} does not exist")
+        referral = running_campaigns(conn, type="referral", at=now, participant=member_id)
+        invited = conn.execute(
+            select(invitee.c.phone, invitee.c.registered_at, invitee.c.charge_count,
+                   referral_rewards.c.created_at.label("rewarded_at"))
+            .select_from(invitee.outerjoin(referral_rewards, referral_rewards.c.invitee_id == invitee.c.id))
+            .where(invitee.c.invited_by == member_id)
+            .order_by(invitee.c.registered_at.desc(), invitee.c.id.desc()).limit(200)
+        ).all()
+        p = campaign_packages.c
+        rewards = conn.execute(
+            select(vouchers.c.name, vouchers.c.face_value_fen, vouchers.c.deduction_type, vouchers.c.valid_until,
+                   vouchers.c.status, invitee.c.phone.label("invitee_phone"), p.created_at)
+            .select_from(campaign_packages.join(vouchers, vouchers.c.package_id == p.id)
+                         .join(invitee, invitee.c.id == p.ref))
+            .where(p.member_id == member_id, p.trigger == "referral")
+            .order_by(p.created_at.desc(), vouchers.c.id)
+        ).all()
+    return {
+        "invite_code": code,
+        "campaign": _campaign(referral[0]) if referral else None,
+        "invitees": [{"phone": mask_phone(r.phone), "registered_at": r.registered_at, "charged": r.charge_count > 0,
+                      "rewarded_at": r.rewarded_at} for r in invited],
+        "rewards": [{"name": r.name, "face_value_fen": r.face_value_fen, "deduction_type": r.deduction_type,
+                     "valid_until": r.valid_until, "status": r.status, "invitee": mask_phone(r.invitee_phone),
+                     "given_at": r.created_at} for r in rewards],
+    }
+
+
+def inviter_of_code(ctx: Context, invite_code: str) -> str | None:
+    """The masked phone of the member owning ``invite_code`` (for "… 邀请你注册"), or None."""
+    with ctx.db.read() as conn:
+        phone = conn.execute(
+            select(members.c.phone).where(members.c.invite_code == invite_code.strip().upper())
+        ).scalar_one_or_none()
+    return mask_phone(phone) if phone else None
+
+
+def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> dict:
+    """``{"stations": {id: name}, "campaigns": {id: name}}`` for the ids a page shows."""
+    with ctx.db.read() as conn:
+        station_names = dict(conn.execute(select(stations.c.id, stations.c.name)
+                                          .where(stations.c.id.in_(station_ids))).tuples().all()) if station_ids else {}
+        campaign_names = dict(conn.execute(select(campaigns.c.id, campaigns.c.name)
+                                           .where(campaigns.c.id.in_(campaign_ids))).tuples().all()) if campaign_ids else {}
+    return {"stations": station_names, "campaigns": campaign_names}
+
+
+def _campaign(row) -> dict:
+    return {"id": row.id, "name": row.name, "type": row.type, "rules_text": row.rules_text or "",
+            "start_at": row.start_at, "end_at": row.end_at}

@@ -1,0 +1,159 @@
+"""SMS verification codes for H5 sign-up: the provider seam, the sandbox provider, and the code rules.
+
+A code is 6 digits, valid for CODE_TTL (5 minutes), allows MAX_ATTEMPTS (5) wrong tries, and a phone may
+ask for a new one once every RESEND_INTERVAL (60 s) and at most MAX_PER_HOUR (5) times an hour. Only an
+HMAC of the code is stored (``sms_codes.code_hash``). Asking for a code for a registered phone is refused
+before anything is sent. A real provider (Aliyun, Tencent Cloud SMS, ...) implements ``SmsProvider``
+and is installed with ``install_provider``; in sandbox mode the sandbox provider sends nothing and hands
+the code back so the page can show it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, insert, select, update
+
+from evperks.db.tables import members
+from evperks.db.tables_web import sms_codes
+from evperks.domain.members import InvalidPhone, normalize_mobile
+from evperks.services.context import Context
+from evperks.services.errors import Conflict, Invalid, ServiceError
+
+CODE_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_INTERVAL = timedelta(seconds=60)
+MAX_PER_HOUR = 5
+CODE_DIGITS = 6
+
+WRONG_CODE = "the verification code is wrong or has expired"
+TOO_MANY_ATTEMPTS = "too many wrong codes: request a new code"
+NO_CODE = "request a verification code first"
+TOO_SOON = "a code was sent less than a minute ago: wait before requesting another"
+HOURLY_LIMIT = "too many codes requested for this phone: try again in an hour"
+ALREADY_REGISTERED = "this phone number is already registered"
+
+
+class SmsProvider(Protocol):
+    name: str
+
+    def send_code(self, *, phone: str, code: str) -> str | None:
+        """Deliver ``code`` to ``phone``; return the code only when the page may show it (the sandbox)."""
+
+
+class SandboxSmsProvider:
+    """Sends nothing: the code goes back to the page, marked 沙箱."""
+
+    name = "sandbox"
+
+    def send_code(self, *, phone: str, code: str) -> str | None:
+        return code
+
+
+class SmsUnavailable(ServiceError):
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("no SMS provider is configured", field="phone")
+
+
+_installed: SmsProvider | None = None
+
+
+def install_provider(provider: SmsProvider | None) -> None:
+    """The provider used outside sandbox mode (set once at start-up by the deployment)."""
+    global _installed
+    _installed = provider
+
+
+def provider_for(ctx: Context) -> SmsProvider | None:
+    return SandboxSmsProvider() if ctx.settings.sandbox else _installed
+
+
+@dataclass(frozen=True)
+class SentCode:
+    phone: str
+    expires_at: datetime
+    provider: str
+    shown_code: str | None  # the sandbox's code, for the page to show
+
+
+def phone_or_invalid(raw: str) -> str:
+    try:
+        return normalize_mobile(raw)
+    except InvalidPhone as exc:
+        raise Invalid(str(exc), field="phone") from exc
+
+
+def request_code(ctx: Context, *, phone: str) -> SentCode:
+    """Store a fresh code for ``phone`` and send it. 422 for a bad number, 409 when it is registered or
+    asks again too soon, 503 without a provider."""
+    phone = phone_or_invalid(phone)
+    provider = provider_for(ctx)
+    if provider is None:
+        raise SmsUnavailable
+    now = ctx.clock.now()
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    with ctx.db.write() as conn:
+        if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
+            raise Conflict(ALREADY_REGISTERED, field="phone")
+        c = sms_codes.c
+        latest, recent = conn.execute(
+            select(func.max(c.created_at), func.count()).where(c.phone == phone, c.created_at > now - timedelta(hours=1))
+        ).one()
+        if latest is not None and latest > now - RESEND_INTERVAL:
+            raise Conflict(TOO_SOON, field="phone")
+        if recent >= MAX_PER_HOUR:
+            raise Conflict(HOURLY_LIMIT, field="phone")
+        conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(ctx, phone, code), created_at=now,
+                                              expires_at=now + CODE_TTL))
+    # Sent after the commit: a failed insert never texts anyone.
+    shown = provider.send_code(phone=phone, code=code)
+    return SentCode(phone=phone, expires_at=now + CODE_TTL, provider=provider.name, shown_code=shown)
+
+
+def check_code(ctx: Context, *, phone: str, code: str) -> str:
+    """The normalised phone when ``code`` is its latest unexpired code; otherwise a 422 on ``code`` (a
+    wrong guess counts as an attempt). The code stays usable until ``consume_code``, so a registration
+    refused for another field can be sent again with it."""
+    phone = phone_or_invalid(phone)
+    now = ctx.clock.now()
+    c = sms_codes.c
+    with ctx.db.write() as conn:
+        row = conn.execute(
+            select(c.id, c.code_hash, c.expires_at, c.attempts)
+            .where(c.phone == phone, c.consumed_at.is_(None))
+            .order_by(c.created_at.desc(), c.id.desc()).limit(1)
+        ).first()
+        if row is None:
+            refusal = NO_CODE
+        elif row.expires_at <= now:
+            refusal = WRONG_CODE
+        elif row.attempts >= MAX_ATTEMPTS:
+            refusal = TOO_MANY_ATTEMPTS
+        elif hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
+            return phone
+        else:
+            conn.execute(update(sms_codes).where(c.id == row.id).values(attempts=c.attempts + 1))
+            refusal = TOO_MANY_ATTEMPTS if row.attempts + 1 >= MAX_ATTEMPTS else WRONG_CODE
+    raise Invalid(refusal, field="code")  # after the commit: the attempt is counted
+
+
+def consume_code(ctx: Context, *, phone: str) -> None:
+    """Spend every open code of ``phone`` (called once its registration has succeeded)."""
+    phone = phone_or_invalid(phone)
+    with ctx.db.write() as conn:
+        conn.execute(update(sms_codes).where(sms_codes.c.phone == phone, sms_codes.c.consumed_at.is_(None))
+                     .values(consumed_at=ctx.clock.now()))
+
+
+def _hash(ctx: Context, phone: str, code: str) -> str:
+    # Keyed, so a leaked table does not give the codes away by trying all 10^6.
+    key = hashlib.sha256(b"evperks sms codes\n" + (ctx.settings.h5_link_secret or "").encode()).digest()
+    return hmac.new(key, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()

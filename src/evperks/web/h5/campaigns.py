@@ -1,0 +1,25 @@
+"""活动进度查看 (the 活动 tab) and 消息 (the message centre)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from evperks.services.campaigns import progress
+from evperks.web.h5.session import H5Route, MemberDep, page
+
+router = APIRouter(prefix="/h5", include_in_schema=False, route_class=H5Route)
+
+
+@router.get("/campaigns")
+def campaign_progress(request: Request, member: MemberDep) -> Response:
+    found = progress.member_campaigns(request.app.state.ctx, member_id=member.id)
+    return page(request, member, "h5/progress.html", tab="campaigns", items=found["items"])
+
+
+@router.get("/messages")
+def messages(request: Request, member: MemberDep, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    found = progress.list_messages(request.app.state.ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    return page(request, member, "h5/messages.html", tab="me", found=found)

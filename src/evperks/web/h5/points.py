@@ -1,0 +1,21 @@
+"""积分: balance, what expires soon and when, the ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from evperks.services.points import ledger
+from evperks.web.h5.session import H5Route, MemberDep, page
+
+router = APIRouter(prefix="/h5", include_in_schema=False, route_class=H5Route)
+
+
+@router.get("/points")
+def points(request: Request, member: MemberDep, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    ctx = request.app.state.ctx
+    summary = ledger.member_points(ctx, member.id)
+    entries = ledger.list_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    return page(request, member, "h5/points.html", tab="me", summary=summary, entries=entries)

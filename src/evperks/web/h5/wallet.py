@@ -1,0 +1,76 @@
+"""充值 and 充值详情: a recharge order paid through the payment provider (the sandbox page in sandbox
+mode), then the member's recharges with the vouchers each one brought."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from evperks.services import h5_views, members, payments, wallet
+from evperks.services.errors import Invalid, ServiceError
+from evperks.web.forms import yuan_to_fen
+from evperks.web.h5.session import H5Route, MemberDep, check_form, page
+
+router = APIRouter(prefix="/h5", include_in_schema=False, route_class=H5Route)
+RECHARGES = "/h5/recharges"
+
+
+def _form(request: Request, member, *, amount: str = "", custom: str = "", error: str | None = None,
+          status: int = 200) -> Response:
+    ctx = request.app.state.ctx
+    return page(request, member, "h5/recharge.html", tab="me", status=status, rules=wallet.get_settings(ctx),
+                online=payments.provider_for(ctx) is not None, amount=amount, custom=custom, error=error)
+
+
+@router.get("/recharge")
+def recharge_form(request: Request, member: MemberDep) -> Response:
+    return _form(request, member)
+
+
+@router.post("/recharge")
+def recharge(
+    request: Request,
+    member: MemberDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    amount: Annotated[str, Form(max_length=20)] = "",
+    custom: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Create the recharge order and send the member to the provider's pay page, which returns to 充值详情."""
+    check_form(request, member, csrf_token)
+    ctx = request.app.state.ctx
+    try:
+        fen = yuan_to_fen(custom, "amount", positive=True) if custom.strip() else _denomination(amount)
+        order_no = "H5" + secrets.token_hex(10).upper()
+        created, _ = wallet.create_recharge(ctx, order_no=order_no, member_id=member.id, amount_fen=fen)
+    except ServiceError as exc:
+        rules = wallet.get_settings(ctx)
+        message = exc.detail if exc.errors and exc.errors[0][0] == "amount" else _refusal(rules)
+        return _form(request, member, amount=amount, custom=custom, error=message, status=exc.status)
+    if not created["pay_url"]:  # no online provider: the platform collects recharges itself
+        return RedirectResponse(RECHARGES, status_code=303)
+    return RedirectResponse(f"{created['pay_url']}?{urlencode({'next': RECHARGES})}", status_code=303)
+
+
+def _denomination(amount: str) -> int:
+    if not amount.isdigit():
+        raise Invalid("Choose an amount", field="amount")
+    return int(amount)
+
+
+def _refusal(rules: dict) -> str:
+    """The service's refusal of an amount, as the member reads it."""
+    return "custom_minimum" if rules["allow_custom_amount"] else "denominations_only"
+
+
+@router.get("/recharges")
+def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    ctx = request.app.state.ctx
+    found = wallet.list_member_recharges(ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    campaign_ids = {v["campaign_id"] for r in found["items"] for v in r["vouchers"]}
+    names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
+    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
+    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)

@@ -1,0 +1,112 @@
+"""SMS verification codes for H5 sign-up: hashed storage, expiry, attempts, resend limits (both engines)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from evperks.db.tables_web import sms_codes
+from evperks.services import members, sms
+from evperks.services.errors import Conflict, Invalid
+from tests import factories as f
+
+NOON = f.local(2026, 3, 12, 12)
+
+
+@pytest.fixture
+def at_noon(ctx):
+    ctx.clock.move_to(NOON)
+    return ctx
+
+
+def test_a_sandbox_code_is_shown_stored_only_as_a_hash_and_accepted_once_consumed(at_noon):
+    ctx = at_noon
+    sent = sms.request_code(ctx, phone="+86 139-0000-0001")
+    assert (sent.phone, sent.provider, sent.expires_at) == ("13900000001", "sandbox", NOON + sms.CODE_TTL)
+    assert len(sent.shown_code) == 6 and sent.shown_code.isdigit()
+    with ctx.db.read() as conn:
+        (stored,) = conn.execute(select(sms_codes)).all()
+    assert sent.shown_code not in stored.code_hash and len(stored.code_hash) == 64
+    assert sms.check_code(ctx, phone="13900000001", code=sent.shown_code) == "13900000001"
+    sms.consume_code(ctx, phone="13900000001")
+    with pytest.raises(Invalid) as refused:
+        sms.check_code(ctx, phone="13900000001", code=sent.shown_code)
+    assert refused.value.errors == [("code", sms.NO_CODE)]
+
+
+def test_a_code_expires_after_five_minutes(at_noon):
+    ctx = at_noon
+    code = sms.request_code(ctx, phone="13900000001").shown_code
+    ctx.clock.move_to(NOON + sms.CODE_TTL)
+    with pytest.raises(Invalid) as refused:
+        sms.check_code(ctx, phone="13900000001", code=code)
+    assert refused.value.errors == [("code", sms.WRONG_CODE)]
+
+
+def test_five_wrong_codes_lock_the_code_even_against_the_right_one(at_noon):
+    ctx = at_noon
+    code = sms.request_code(ctx, phone="13900000001").shown_code
+    wrong = "000000" if code != "000000" else "111111"
+    messages = []
+    for _ in range(sms.MAX_ATTEMPTS):
+        with pytest.raises(Invalid) as refused:
+            sms.check_code(ctx, phone="13900000001", code=wrong)
+        messages.append(refused.value.errors[0][1])
+    assert messages == [sms.WRONG_CODE] * (sms.MAX_ATTEMPTS - 1) + [sms.TOO_MANY_ATTEMPTS]
+    with pytest.raises(Invalid, match="too many"):
+        sms.check_code(ctx, phone="13900000001", code=code)
+
+
+def test_a_new_code_waits_a_minute_and_at_most_five_an_hour(at_noon):
+    ctx = at_noon
+    first = sms.request_code(ctx, phone="13900000001").shown_code
+    with pytest.raises(Conflict, match="less than a minute"):
+        sms.request_code(ctx, phone="13900000001")
+    for minute in range(1, sms.MAX_PER_HOUR):
+        ctx.clock.move_to(NOON + timedelta(minutes=minute))
+        latest = sms.request_code(ctx, phone="13900000001").shown_code
+    if first != latest:  # only the latest code counts
+        with pytest.raises(Invalid):
+            sms.check_code(ctx, phone="13900000001", code=first)
+    assert sms.check_code(ctx, phone="13900000001", code=latest) == "13900000001"
+    ctx.clock.move_to(NOON + timedelta(minutes=30))
+    with pytest.raises(Conflict, match="an hour"):
+        sms.request_code(ctx, phone="13900000001")
+    ctx.clock.move_to(NOON + timedelta(hours=1, minutes=1))
+    assert sms.request_code(ctx, phone="13900000001").shown_code
+
+
+def test_a_registered_or_malformed_phone_gets_no_code(at_noon):
+    ctx = at_noon
+    members.register_member(ctx, phone="13900000001")
+    with pytest.raises(Conflict) as known:
+        sms.request_code(ctx, phone="13900000001")
+    assert known.value.errors == [("phone", sms.ALREADY_REGISTERED)]
+    with pytest.raises(Invalid) as malformed:
+        sms.request_code(ctx, phone="12345")
+    assert malformed.value.errors[0][0] == "phone"
+    with ctx.db.read() as conn:
+        assert conn.execute(select(sms_codes)).all() == []
+
+
+def test_outside_sandbox_without_a_provider_nothing_is_sent(ctx):
+    bare = type(ctx)(db=ctx.db, clock=ctx.clock, settings=ctx.settings.model_copy(update={"sandbox": False}))
+    with pytest.raises(sms.SmsUnavailable):
+        sms.request_code(bare, phone="13900000001")
+    sent = []
+
+    class Recording:
+        name = "recording"
+
+        def send_code(self, *, phone: str, code: str) -> None:
+            sent.append((phone, code))
+
+    sms.install_provider(Recording())
+    try:
+        result = sms.request_code(bare, phone="13900000001")
+    finally:
+        sms.install_provider(None)
+    assert result.shown_code is None and [p for p, _ in sent] == ["13900000001"]
+    assert sms.check_code(bare, phone="13900000001", code=sent[0][1]) == "13900000001"
