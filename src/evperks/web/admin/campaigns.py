@@ -1,0 +1,280 @@
+"""活动管理 / 活动列表: the list, 创建活动 (type first, then basic info and 活动方案), editing, 查看 with
+live stats, 发布 and 停止. Binding members (绑定会员) is ``campaigns_members``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from evperks.services import vouchers
+from evperks.services.campaigns import lifecycle, stats
+from evperks.services.campaigns.model import STATUSES, TYPES
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
+from evperks.services.errors import Invalid, NotFound, ServiceError
+from evperks.services.pagination import MAX_LIMIT
+from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.campaigns_form import N_, CampaignForm, refusal_messages
+from evperks.web.admin.vouchers import done_message, missing, redirect
+from evperks.web.i18n import translations
+
+router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)
+
+PAGE_SIZE = 20
+CHART_DAYS = 30
+DONE = {
+    "saved": N_("Draft saved."),
+    "updated": N_("Changes saved."),
+    "unchanged": N_("Nothing was changed."),
+    "published": N_("The campaign is published."),
+    "stopped": N_("The campaign is stopped."),
+}
+
+
+def detail_path(campaign_id: int) -> str:
+    return f"/admin/campaigns/{campaign_id}"
+
+
+def uses_members(campaign: dict) -> bool:
+    return CAMPAIGN_TYPES[campaign["type"]].USES_MEMBERS
+
+
+async def with_form(request: Request, handler, *args) -> Response:
+    """Read the posted form (its field names vary with the rows), then run ``handler(request, *args, form)``
+    in a worker thread: the services block."""
+    data = await request.form()
+    return await run_in_threadpool(handler, request, *args, data)
+
+
+# --- 活动列表 --------------------------------------------------------------------------------------
+
+@router.get("")
+def campaign_list(request: Request, staff: StaffDep) -> Response:
+    query = request.query_params
+    kind = query.get("type") if query.get("type") in TYPES else ""
+    status = query.get("status") if query.get("status") in STATUSES else ""
+    try:
+        found = lifecycle.list_campaigns(request.app.state.ctx, type=kind or None, status=status or None,
+                                         limit=PAGE_SIZE, cursor=query.get("cursor") or None)
+    except Invalid:  # a cursor that is not ours: start from the first page
+        return redirect(f"{request.url.path}?type={kind}&status={status}")
+    return page(request, staff, "admin/campaigns/list.html", nav="campaigns", campaigns=found["items"],
+                next_cursor=found["next_cursor"], type_shown=kind, status_shown=status,
+                flash=done_message(request, staff.locale, DONE))
+
+
+# --- 创建活动 and editing --------------------------------------------------------------------------
+
+@router.get("/new")
+def new_campaign(request: Request, staff: ChangerDep) -> Response:
+    """Choose the type first (活动类型), then the form of that type."""
+    kind = request.query_params.get("type")
+    if kind not in TYPES:
+        return page(request, staff, "admin/campaigns/choose_type.html", nav="campaigns")
+    return form_page(request, staff, CampaignForm.blank(kind))
+
+
+@router.post("/new")
+async def create_campaign(request: Request, staff: ChangerDep) -> Response:
+    return await with_form(request, _create, staff)
+
+
+def _create(request: Request, staff: Staff, data) -> Response:
+    kind = request.query_params.get("type")
+    if kind not in TYPES:
+        return redirect("/admin/campaigns/new")
+    form = CampaignForm.typed(kind, data)
+    if data.get("rows"):  # 添加一行 / 删除: the same form with a row more or less, nothing saved
+        return form_page(request, staff, form.edited(str(data["rows"])))
+    form = form.compacted()
+    fields, errors = form.fields(request.app.state.ctx.zone)
+    if errors:
+        return form_page(request, staff, form, errors=_translated(errors, staff), status=422)
+    try:
+        campaign = lifecycle.create_campaign(
+            request.app.state.ctx, fields={"type": kind, **{k: v for k, v in fields.items() if v is not None}},
+            actor=staff.username,
+        )
+    except ServiceError as exc:
+        return form_page(request, staff, form, errors=refusal_messages(exc, staff.locale, form.renamed_errors()),
+                         status=exc.status)
+    if data.get("then") == "publish":
+        return publish(request, staff, campaign["id"], form=form)
+    # The manual's order: a type with members goes on to 绑定会员, its 下一步 back to the plan.
+    following = f"{detail_path(campaign['id'])}/members" if uses_members(campaign) else detail_path(campaign["id"])
+    return redirect(f"{following}?done=saved")
+
+
+@router.get("/{campaign_id}/edit")
+def edit_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    try:
+        campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    return form_page(request, staff, CampaignForm.of(campaign, request.app.state.ctx.zone), campaign=campaign)
+
+
+@router.post("/{campaign_id}/edit")
+async def update_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return await with_form(request, _update, staff, campaign_id)
+
+
+def _update(request: Request, staff: Staff, campaign_id: int, data) -> Response:
+    ctx = request.app.state.ctx
+    try:
+        campaign = lifecycle.get_campaign(ctx, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    typed = CampaignForm.typed(campaign["type"], data)
+    if campaign["status"] != "draft":
+        return _update_published(request, staff, campaign, typed)
+    if data.get("rows"):
+        return form_page(request, staff, typed.edited(str(data["rows"])), campaign=campaign)
+    form = typed.compacted()
+    fields, errors = form.fields(ctx.zone)
+    if errors:
+        return form_page(request, staff, form, campaign=campaign, errors=_translated(errors, staff), status=422)
+    try:
+        lifecycle.update_campaign(ctx, campaign_id, changes=fields, actor=staff.username)
+    except ServiceError as exc:
+        return form_page(request, staff, form, campaign=campaign, status=exc.status,
+                         errors=refusal_messages(exc, staff.locale, form.renamed_errors()))
+    if data.get("then") == "publish":
+        return publish(request, staff, campaign_id, form=form)
+    return redirect(f"{detail_path(campaign_id)}?done=saved")
+
+
+def _update_published(request: Request, staff: Staff, campaign: dict, typed: CampaignForm) -> Response:
+    """Only the rules text, a later end and more packages; the service says what it refuses (409)."""
+    ctx = request.app.state.ctx
+    shown = CampaignForm.of(campaign, ctx.zone)
+    changes, errors = typed.published_changes(shown, ctx.zone)
+    form = CampaignForm(type=campaign["type"], values={**shown.values, **{k: typed.values[k] for k in changes}},
+                        reward=shown.reward, tiers=shown.tiers)
+    if errors:
+        return form_page(request, staff, form, campaign=campaign, errors=_translated(errors, staff), status=422)
+    if not changes:
+        return redirect(f"{detail_path(campaign['id'])}?done=unchanged")
+    try:
+        lifecycle.update_campaign(ctx, campaign["id"], changes=changes, actor=staff.username)
+    except ServiceError as exc:
+        return form_page(request, staff, form, campaign=campaign, status=exc.status,
+                         errors=refusal_messages(exc, staff.locale, {}))
+    return redirect(f"{detail_path(campaign['id'])}?done=updated")
+
+
+def form_page(request: Request, staff: Staff, form: CampaignForm, *, campaign: dict | None = None,
+              errors: dict | None = None, status: int = 200, flash: str | None = None) -> Response:
+    enabled = vouchers.list_templates(request.app.state.ctx, enabled=True, limit=MAX_LIMIT)["items"]
+    action = f"{detail_path(campaign['id'])}/edit" if campaign else f"/admin/campaigns/new?type={form.type}"
+    return page(request, staff, "admin/campaigns/form.html", status=status, nav="campaigns", form=form,
+                campaign=campaign, errors=errors or {}, templates=enabled, action=action,
+                uses_members=CAMPAIGN_TYPES[form.type].USES_MEMBERS,
+                flash=flash or (say(staff, "Please correct the fields marked below.") if errors else None),
+                flash_kind="error" if errors else None)
+
+
+def _translated(errors: dict[str, str], staff: Staff) -> dict[str, str]:
+    return {name: say(staff, message) for name, message in errors.items()}
+
+
+def say(staff: Staff, message: str) -> str:
+    """``message`` in the reader's language."""
+    return translations(staff.locale).gettext(message)
+
+
+# --- 发布 and 停止 ----------------------------------------------------------------------------------
+
+@router.get("/{campaign_id}/publish")
+def confirm_publish(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return _confirm(request, staff, campaign_id, "publish")
+
+
+@router.get("/{campaign_id}/stop")
+def confirm_stop(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return _confirm(request, staff, campaign_id, "stop")
+
+
+def _confirm(request: Request, staff: Staff, campaign_id: int, action: str) -> Response:
+    try:
+        campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    return page(request, staff, "admin/campaigns/confirm.html", nav="campaigns", campaign=campaign, action=action,
+                uses_members=uses_members(campaign))
+
+
+@router.post("/{campaign_id}/publish")
+def publish_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return publish(request, staff, campaign_id)
+
+
+def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignForm | None = None) -> Response:
+    """Published → the detail. Refused for its fields (422) → the form, each reason beside its field
+    and what was typed kept; refused for its state (409) → the detail saying why."""
+    ctx = request.app.state.ctx
+    try:
+        lifecycle.publish_campaign(ctx, campaign_id, actor=staff.username)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    except Invalid as exc:
+        campaign = lifecycle.get_campaign(ctx, campaign_id)
+        form = form or CampaignForm.of(campaign, ctx.zone)
+        return form_page(request, staff, form, campaign=campaign, status=422,
+                         errors=refusal_messages(exc, staff.locale, form.renamed_errors()),
+                         flash=say(staff, "The campaign cannot be published yet: see the fields marked below."))
+    except ServiceError as exc:  # not a draft any more
+        return detail_page(request, staff, campaign_id, status=exc.status,
+                           refusal=say(staff, "Only a draft can be published."))
+    return redirect(f"{detail_path(campaign_id)}?done=published")
+
+
+@router.post("/{campaign_id}/stop")
+def stop_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    try:
+        lifecycle.stop_campaign(request.app.state.ctx, campaign_id, actor=staff.username)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    except ServiceError as exc:  # a draft, or ended already
+        return detail_page(request, staff, campaign_id, status=exc.status,
+                           refusal=say(staff, "Only a scheduled or running campaign can be stopped."))
+    return redirect(f"{detail_path(campaign_id)}?done=stopped")
+
+
+# --- 查看: the detail with live stats --------------------------------------------------------------
+
+@router.get("/{campaign_id}")
+def campaign_detail(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+    return detail_page(request, staff, campaign_id)
+
+
+@router.get("/{campaign_id}/stats")
+def campaign_stats(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+    """The stats fragment the detail page reloads every few seconds (htmx)."""
+    try:
+        figures = _figures(request, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    return page(request, staff, "admin/campaigns/_stats.html", campaign_id=campaign_id, **figures)
+
+
+def detail_page(request: Request, staff: Staff, campaign_id: int, *, status: int = 200,
+                refusal: str | None = None) -> Response:
+    ctx = request.app.state.ctx
+    try:
+        campaign = lifecycle.get_campaign(ctx, campaign_id)
+        figures = _figures(request, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    names = {t["id"]: t for t in vouchers.list_templates(ctx, limit=MAX_LIMIT)["items"]}
+    return page(request, staff, "admin/campaigns/detail.html", status=status, nav="campaigns", campaign=campaign,
+                templates=names, uses_members=uses_members(campaign),
+                flash=refusal or done_message(request, staff.locale, DONE),
+                flash_kind="error" if refusal else None, campaign_id=campaign_id, **figures)
+
+
+def _figures(request: Request, campaign_id: int) -> dict:
+    ctx = request.app.state.ctx
+    return {"stats": stats.campaign_stats(ctx, campaign_id),
+            "series": [(day.strftime("%m-%d"), n) for day, n in
+                       stats.packages_given_per_day(ctx, campaign_id, days=CHART_DAYS)]}

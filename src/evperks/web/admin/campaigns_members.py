@@ -1,0 +1,147 @@
+"""绑定会员: find members by their attributes (会员属性查找), bind them one by one, the selected rows
+(批量绑定) or every result of the search at once (one INSERT … SELECT in the service); the bound list
+with 解绑; 下一步 goes on to the basic info and 活动方案."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from evperks.services import members
+from evperks.services.campaigns import binding, lifecycle
+from evperks.services.errors import Invalid, NotFound, ServiceError
+from evperks.web import forms
+from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.campaigns import detail_path, uses_members, with_form
+from evperks.web.admin.campaigns_form import N_
+from evperks.web.admin.vouchers import missing, redirect
+from evperks.web.i18n import translations
+
+router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)
+
+PAGE_SIZE = 20
+
+
+@router.get("/{campaign_id}/members")
+def members_page(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+    return _members_page(request, staff, campaign_id, request.query_params)
+
+
+def _members_page(request: Request, staff: Staff, campaign_id: int, query, *, status: int = 200,
+                  refusal: str | None = None) -> Response:
+    ctx = request.app.state.ctx
+    try:
+        campaign = lifecycle.get_campaign(ctx, campaign_id)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    search = _search_of(query)
+    found: dict = {"items": [], "next_cursor": None}
+    bound: dict = {"items": [], "next_cursor": None}
+    errors: dict[str, str] = {}
+    if uses_members(campaign):
+        try:
+            found = members.search_members(ctx, forms.member_search(search, ctx.zone), limit=PAGE_SIZE,
+                                           cursor=query.get("cursor") or None)
+        except Invalid as exc:
+            errors = forms.error_messages(exc, staff.locale)
+        bound = _bound(ctx, campaign_id, query.get("bound_cursor"))
+    return page(request, staff, "admin/campaigns/members.html", status=status, nav="campaigns", campaign=campaign,
+                search=search, search_query=urlencode(_given(search)), errors=errors, found=found, bound=bound,
+                uses_members=uses_members(campaign), next_step=_next_step(campaign),
+                flash=refusal or _done(request, staff), flash_kind="error" if refusal else None)
+
+
+def _bound(ctx, campaign_id: int, cursor: str | None) -> dict:
+    try:
+        return binding.list_bound(ctx, campaign_id, limit=PAGE_SIZE, cursor=cursor or None)
+    except Invalid:  # a cursor that is not ours: the first page
+        return binding.list_bound(ctx, campaign_id, limit=PAGE_SIZE)
+
+
+def _search_of(query) -> dict[str, str]:
+    return {name: (query.get(name) or "").strip() for name in forms.MEMBER_SEARCH_FIELDS}
+
+
+def _given(search: dict[str, str]) -> dict[str, str]:
+    """The search fields filled in (for a tidy address)."""
+    return {name: value for name, value in search.items() if value}
+
+
+def _next_step(campaign: dict) -> str:
+    """下一步: a draft goes on to its basic info and 活动方案; a published campaign back to its detail."""
+    path = detail_path(campaign["id"])
+    return f"{path}/edit" if campaign["status"] == "draft" else path
+
+
+def _done(request: Request, staff: Staff) -> str | None:
+    gettext = translations(staff.locale).gettext
+    query = request.query_params
+    if query.get("bound", "").isdigit() and query.get("total", "").isdigit():
+        return gettext("Newly bound: %(n)s members; %(total)s bound in all.") % {
+            "n": query["bound"], "total": query["total"]}
+    if query.get("unbound", "").isdigit() and query.get("total", "").isdigit():
+        return gettext("Unbound: %(n)s members; %(total)s bound in all.") % {
+            "n": query["unbound"], "total": query["total"]}
+    return {"saved": gettext("Draft saved.")}.get(query.get("done", ""))
+
+
+# --- binding ---------------------------------------------------------------------------------------
+
+@router.post("/{campaign_id}/members/bind")
+async def bind_members(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return await with_form(request, _change_binding, staff, campaign_id, _bind)
+
+
+@router.post("/{campaign_id}/members/unbind")
+async def unbind_members(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+    return await with_form(request, _change_binding, staff, campaign_id, _unbind)
+
+
+def _change_binding(request: Request, staff: Staff, campaign_id: int, change, data) -> Response:
+    """Run ``change``; back to the page with the search kept and what changed, or the page saying why not."""
+    gettext = translations(staff.locale).gettext
+    try:
+        outcome = change(request.app.state.ctx, staff, campaign_id, data)
+    except NotFound as exc:
+        return missing(request, staff, exc, nav="campaigns")
+    except ServiceError as exc:
+        return _members_page(request, staff, campaign_id, data, status=exc.status, refusal=_refusal(exc, gettext))
+    if isinstance(outcome, str):
+        return _members_page(request, staff, campaign_id, data, status=422, refusal=gettext(outcome))
+    return redirect(f"{detail_path(campaign_id)}/members?{urlencode({**_given(_search_of(data)), **outcome})}")
+
+
+def _bind(ctx, staff: Staff, campaign_id: int, data) -> dict | str:
+    """绑定 (one row: ``one``), 批量绑定 (the ticked rows) or 绑定全部搜索结果 (``bind=all``)."""
+    if data.get("one"):
+        result = binding.bind_members(ctx, campaign_id, member_ids=[str(data["one"])], actor=staff.username)
+    elif data.get("bind") == "all":
+        flt = forms.member_search(_search_of(data), ctx.zone)
+        result = binding.bind_members(ctx, campaign_id, flt=flt, actor=staff.username)
+    elif chosen := _ticked(data):
+        result = binding.bind_members(ctx, campaign_id, member_ids=chosen, actor=staff.username)
+    else:
+        return N_("Tick at least one member first.")
+    return {"bound": result["bound"], "total": result["total"]}
+
+
+def _unbind(ctx, staff: Staff, campaign_id: int, data) -> dict | str:
+    if not (chosen := _ticked(data)):
+        return N_("Tick at least one member first.")
+    result = binding.unbind_members(ctx, campaign_id, member_ids=chosen, actor=staff.username)
+    return {"unbound": result["unbound"], "total": result["total"]}
+
+
+def _ticked(data) -> list[str]:
+    return [str(m) for m in data.getlist("member_ids") if m]
+
+
+def _refusal(exc: ServiceError, gettext) -> str:
+    """Why binding was refused, in the reader's language: the campaign's type or state, or the input."""
+    if isinstance(exc, Invalid) and exc.errors and exc.errors[0][0] != "member_ids":
+        return gettext("Please correct the search fields.")
+    if isinstance(exc, Invalid):
+        return gettext("Some of these members do not exist.")
+    return gettext("This campaign's members can no longer change.")

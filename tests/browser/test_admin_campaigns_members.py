@@ -1,0 +1,141 @@
+"""绑定会员 in the console, as the manual's steps go: create the campaign, 查看 → 绑定会员 (one row, the
+ticked rows with 批量绑定, or every result of a search), 解绑, 下一步 → the plan → publish."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from evperks.services.campaigns import binding, lifecycle
+from tests import factories as f
+from tests.browser.conftest import shot
+from tests.browser.test_admin_campaigns import _basics, _create, _reward_row, _start
+
+
+def _bound_table(page):
+    return page.get_by_role("table", name="已绑定会员")
+
+
+def test_a_referral_campaign_binds_one_member_by_row_then_goes_on_to_publish(page, site):
+    _start(site, page)
+    ten = f.template(site.ctx, 1000, name="10元券")
+    inviter = f.member(site.ctx, nickname="老张")
+    f.member(site.ctx, nickname="小李")
+    _create(page, "拉新活动")
+    _basics(page, "邀请有奖")
+    _reward_row(page, 1, ten)
+    page.get_by_role("button", name="保存草稿").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("绑定会员 · 邀请有奖")
+    expect(page.get_by_role("status")).to_have_text("草稿已保存。")
+    page.get_by_role("button", name=f"绑定 {inviter['phone']}").click()
+    expect(page.get_by_role("status")).to_have_text("本次绑定 1 名会员，共绑定 1 名。")
+    expect(_bound_table(page)).to_contain_text("老张")
+    expect(_bound_table(page)).not_to_contain_text("小李")
+
+    page.get_by_role("link", name="下一步").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("编辑活动 · 拉新活动")
+    assert page.get_by_label("活动名称").input_value() == "邀请有奖"
+    page.get_by_role("button", name="保存并发布").click()
+    expect(page.get_by_role("status")).to_have_text("活动已发布。")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("进行中")
+
+
+def test_a_one_time_grant_binds_the_ticked_rows_in_bulk_and_is_published(page, site):
+    _start(site, page)
+    ten = f.template(site.ctx, 1000, name="10元券")
+    people = [f.member(site.ctx, nickname=f"会员{i}") for i in range(4)]
+    _create(page, "一次性发放")
+    _basics(page, "老会员回馈", total="3")
+    _reward_row(page, 1, ten, "2")
+    page.get_by_role("button", name="保存草稿").click()
+
+    page.get_by_label("全选").check()  # the box in the first column's header
+    page.get_by_label(f"选择 {people[0]['phone']}").uncheck()
+    shot(page, "admin-campaign-members")
+    page.get_by_role("button", name="批量绑定").click()
+    expect(page.get_by_role("status")).to_have_text("本次绑定 3 名会员，共绑定 3 名。")
+    for person in people[1:]:
+        expect(_bound_table(page)).to_contain_text(person["phone"])
+    expect(_bound_table(page)).not_to_contain_text(people[0]["phone"])
+
+    page.get_by_role("button", name="批量绑定").click()  # nothing ticked any more
+    expect(page.locator(".flash.error")).to_have_text("请先勾选至少一名会员。")
+
+    page.get_by_role("link", name="下一步").click()
+    page.get_by_role("button", name="保存并发布").click()
+    expect(page.get_by_role("status")).to_have_text("活动已发布。")
+    expect(page.locator("dl.facts")).to_contain_text("发放时间2026-03-10 08:00")
+    expect(page.locator("dl.facts")).to_contain_text("10元券 × 2")
+
+
+def test_binding_all_search_results_binds_every_page_of_the_search_and_unbinding_removes_one(page, site):
+    _start(site, page)
+    ten = f.template(site.ctx, 1000, name="10元券")
+    five = f.template(site.ctx, 500, name="5元券")
+    tagged = [f.member(site.ctx, tags=("vip",)) for _ in range(23)]  # more than one page of results
+    others = [f.member(site.ctx) for _ in range(2)]
+    _create(page, "消费活动")
+    _basics(page, "充电满额送")
+    page.get_by_label("计量类型").select_option("energy")
+    page.get_by_label("活动进度提醒").fill("2.5")
+    page.get_by_label("倒计时天数").fill("3")
+    first = page.get_by_role("group", name="第 1 档")
+    first.get_by_label("消费总额满（kWh 或元）").fill("10")  # the unit follows the metric once the form reloads
+    _reward_row(first, 1, five)
+    page.get_by_role("button", name="添加一档").click()
+    second = page.get_by_role("group", name="第 2 档")
+    expect(second.get_by_label("消费电量满（kWh）")).to_be_visible()  # the metric chosen names the unit
+    second.get_by_label("消费电量满（kWh）").fill("50.5")
+    _reward_row(second, 1, ten)
+    page.get_by_role("button", name="保存草稿").click()
+
+    page.get_by_label("标签").fill("vip")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("link", name="下一页")).to_be_visible()
+    page.get_by_role("button", name="绑定全部搜索结果").click()
+    expect(page.get_by_role("status")).to_have_text("本次绑定 23 名会员，共绑定 23 名。")
+    bound = {m["member_id"] for m in binding.list_bound(site.ctx, _only_campaign(site), limit=100)["items"]}
+    assert bound == {m["id"] for m in tagged}
+    assert page.get_by_label("标签").input_value() == "vip"  # the search stays
+
+    page.get_by_role("button", name=f"解绑 {tagged[0]['phone']}").click()
+    expect(page.get_by_role("status")).to_have_text("已解绑 1 名会员，共绑定 22 名。")
+    expect(page.get_by_role("button", name=f"解绑 {tagged[0]['phone']}")).to_have_count(0)
+    assert not any(o["phone"] in _bound_table(page).inner_text() for o in others)
+
+    page.get_by_role("link", name="下一步").click()
+    page.get_by_role("button", name="保存并发布").click()
+    expect(page.get_by_role("status")).to_have_text("活动已发布。")
+    settings = page.locator("dl.facts")
+    expect(settings).to_contain_text("消费电量（kWh）")
+    expect(settings).to_contain_text("达到 10.000 kWh： 5元券 × 1")
+    expect(settings).to_contain_text("达到 50.500 kWh： 10元券 × 1")
+    expect(settings).to_contain_text("2.500 kWh")
+
+
+def test_a_viewer_sees_the_bound_members_but_no_binding_controls_and_cannot_bind(page, site):
+    _start(site, page, role="viewer")
+    member = f.member(site.ctx)
+    draft = lifecycle.create_campaign(site.ctx, fields={"type": "one_time", "name": "回馈"})
+    binding.bind_members(site.ctx, draft["id"], member_ids=[member["id"]])
+    page.goto(f"/admin/campaigns/{draft['id']}/members")
+    expect(_bound_table(page)).to_contain_text(member["phone"])
+    for hidden in ["批量绑定", "绑定全部搜索结果", f"绑定 {member['phone']}", f"解绑 {member['phone']}"]:
+        expect(page.get_by_role("button", name=hidden)).to_have_count(0)
+    expect(page.get_by_label("全选")).to_have_count(0)
+
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    other = f.member(site.ctx)
+    assert page.request.post(f"/admin/campaigns/{draft['id']}/members/bind",
+                             form={"csrf_token": token, "bind": "all"}).status == 403
+    assert page.request.post(f"/admin/campaigns/{draft['id']}/members/unbind",
+                             form={"csrf_token": token, "member_ids": member["id"]}).status == 403
+    assert page.request.post(f"/admin/campaigns/{draft['id']}/members/bind",
+                             form={"one": other["id"]}).status == 403
+    bound = [m["member_id"] for m in binding.list_bound(site.ctx, draft["id"])["items"]]
+    assert bound == [member["id"]]
+
+
+def _only_campaign(site) -> int:
+    (campaign,) = lifecycle.list_campaigns(site.ctx)["items"]
+    return campaign["id"]
