@@ -33,7 +33,7 @@ def create_template(body: schemas.TemplateIn, ctx: CtxDep) -> Response:
         min_spend_fen=body.min_spend_fen,
         enabled=body.enabled,
     )
-    return json_response(vouchers.create_template(ctx, spec), zone=ctx.zone, status=201)
+    return json_response(vouchers.create_template(ctx, spec, actor="api"), zone=ctx.zone, status=201)
 
 
 @router.get("/voucher-templates", response_model=schemas.TemplatePage)
@@ -56,7 +56,7 @@ def patch_template(template_id: IntId, body: schemas.TemplatePatch, ctx: CtxDep)
         changes["validity"] = _validity(changes["validity"], ctx)
     if "station_ids" in changes:
         changes["station_ids"] = tuple(changes["station_ids"])
-    return json_response(vouchers.update_template(ctx, template_id, changes), zone=ctx.zone)
+    return json_response(vouchers.update_template(ctx, template_id, changes, actor="api"), zone=ctx.zone)
 
 
 @router.post("/members/{member_id}/vouchers", status_code=201, response_model=list[schemas.VoucherOut])
@@ -74,7 +74,7 @@ def issue_vouchers(
 @router.post("/vouchers/{voucher_id}/revoke", response_model=schemas.VoucherOut)
 def revoke_voucher(voucher_id: IntId, body: schemas.RevokeIn, ctx: CtxDep) -> Response:
     """Revoke an unused voucher."""
-    return json_response(vouchers.revoke_voucher(ctx, voucher_id=voucher_id, reason=body.reason), zone=ctx.zone)
+    return json_response(vouchers.revoke_voucher(ctx, voucher_id=voucher_id, reason=body.reason, actor="api"), zone=ctx.zone)
 
 
 @router.get("/members", response_model=schemas.MemberPage)
