@@ -26,13 +26,25 @@ def marked_texts() -> dict[str, str]:
     return found
 
 
-def chinese() -> dict[str, str]:
-    texts = {}
-    for po in (i18n.TRANSLATIONS_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po"):
+def translations_by_catalog() -> dict[str, dict[str, str]]:
+    """msgid → {catalog file: Chinese}."""
+    found: dict[str, dict[str, str]] = {}
+    for po in sorted((i18n.TRANSLATIONS_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
         for message in i18n.load_catalog(po, "zh_CN"):
             if message.id and message.string:
-                texts[message.id if isinstance(message.id, str) else message.id[0]] = message.string
-    return texts
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                found.setdefault(msgid, {})[po.name] = message.string
+    return found
+
+
+def chinese() -> dict[str, str]:
+    return {msgid: next(iter(texts.values())) for msgid, texts in translations_by_catalog().items()}
+
+
+def test_the_catalogs_never_translate_one_text_two_ways():
+    """They are merged into one translation, so a second meaning needs its own msgid."""
+    clashes = {msgid: texts for msgid, texts in translations_by_catalog().items() if len(set(texts.values())) > 1}
+    assert clashes == {}
 
 
 def test_every_marked_text_has_a_chinese_translation():
