@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 import threading
 
@@ -83,6 +84,8 @@ def demo(
     os.environ["EVPERKS_DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["EVPERKS_SANDBOX"] = "1"
     os.environ.setdefault("EVPERKS_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    # The member H5 needs a link secret; a fresh one per demo (the demo database is fresh too).
+    os.environ.setdefault("EVPERKS_H5_LINK_SECRET", secrets.token_urlsafe(32))
     settings = _settings()
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(database + suffix):

@@ -10,7 +10,7 @@ from evperks.config import Settings
 from evperks.db.migrate import upgrade
 from evperks.domain.timecal import local_midnight_after
 from evperks.domain.vouchers import DaysValidity, DeductionType
-from evperks.services import access, members, stations, vouchers
+from evperks.services import access, h5_links, members, stations, vouchers
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.context import Context
 from evperks.services.points import settings as points_settings
@@ -61,8 +61,11 @@ def prepare(settings: Settings) -> Iterator[str]:
     admin_key = access.create_api_key(ctx, name="demo-admin", role="admin")
     platform_key = access.create_api_key(ctx, name="demo-platform", role="platform")
     base = settings.public_base_url.rstrip("/")
+    member_h5 = h5_links.member_link(ctx, "demo-m1")["url"] if h5_links.enabled(ctx) else "(set EVPERKS_H5_LINK_SECRET)"
     ctx.db.dispose()
     yield "evperks demo — a sandbox on a fresh SQLite database"
+    yield f"  admin console: {base}/admin"
+    yield f"  member H5:     {member_h5}   (张三, demo-m1)"
     yield f"  API docs:      {base}/docs"
     yield f"  OpenAPI:       {base}/openapi.json"
     yield f"  admin login:   admin / {password}"

@@ -90,6 +90,10 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
         campaigns = httpx.get(f"{base}/api/v1/admin/campaigns", headers={"Authorization": f"Bearer {admin_key}"}).json()
         assert sorted(c["type"] for c in campaigns["items"]) == ["consumption", "one_time", "recharge", "referral", "registration"]
         assert {c["status"] for c in campaigns["items"]} == {"active"}
+        h5 = httpx.get(re.search(r"member H5:\s+(\S+)", output).group(1), follow_redirects=True)
+        assert h5.url.path == "/h5" and "张三" in h5.text
+        console = httpx.get(re.search(r"admin console:\s+(\S+)", output).group(1), follow_redirects=True)
+        assert console.url.path == "/admin/login" and "登录" in console.text
         assert (tmp_path / "evperks-demo.db").exists()
     finally:
         process.send_signal(signal.SIGINT)
