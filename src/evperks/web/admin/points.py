@@ -1,0 +1,165 @@
+"""积分管理: earning, redemption (积分抵现, 使用数量限制) and the expiry rule (积分清零规则) with its
+pending change. Everyone signed in reads the page; only admins save it."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from evperks.services import admin_views
+from evperks.services.errors import Invalid
+from evperks.services.points import settings as points_settings
+from evperks.web import forms
+from evperks.web.admin.auth import ConfigurerDep, Staff, StaffDep, page
+from evperks.web.i18n import translations
+
+router = APIRouter(prefix="/admin/points", include_in_schema=False)
+
+RULES = ("never", "yearly", "monthly", "per_grant")
+# The inputs of each expiry rule: form name → the rule's field.
+RULE_INPUTS = {
+    "never": {},
+    "yearly": {"yearly_years": "years", "yearly_month": "month", "yearly_day": "day"},
+    "monthly": {"monthly_months": "months", "monthly_day": "day"},
+    "per_grant": {"per_grant_years": "years"},
+}
+RULE_LIMITS = {"years": 100, "months": 1200, "month": 12, "day": 31}  # as the API's ExpiryIn
+TEXT_INPUTS = ("per_yuan_paid", "per_kwh", "points_per_yuan", "base", "min_points", "max_points", "max_share_percent",
+               "expiry_rule", "reminder_days", *(name for inputs in RULE_INPUTS.values() for name in inputs))
+MAX_RATE = Decimal(100_000)
+MAX_POINTS = 10**12
+
+
+@router.get("")
+def points_page(request: Request, staff: StaffDep) -> Response:
+    current = points_settings.get_settings(request.app.state.ctx)
+    saved = request.query_params.get("done") == "saved"
+    return _page(request, staff, current, values_of(current), {},
+                 flash=translations(staff.locale).gettext("Points settings saved.") if saved else None)
+
+
+@router.post("")
+async def save_points(request: Request, staff: ConfigurerDep) -> Response:
+    form = await request.form()
+    ctx = request.app.state.ctx
+    try:
+        sections = settings_from(form)
+        await run_in_threadpool(points_settings.put_settings, ctx, actor=staff.username, **sections)
+    except Invalid as exc:
+        errors = forms.error_messages(exc, staff.locale, _form_names(form.get("expiry_rule")))
+        current = await run_in_threadpool(points_settings.get_settings, ctx)
+        return _page(request, staff, current, typed(form), errors, status=422)
+    return RedirectResponse("/admin/points?done=saved", status_code=303)
+
+
+def _page(request: Request, staff: Staff, current: dict, values: dict, errors: dict, *, status: int = 200,
+          flash: str | None = None) -> Response:
+    stations = admin_views.station_choices(request.app.state.ctx)
+    return page(request, staff, "admin/points/settings.html", status=status, nav="points", current=current,
+                values=values, errors=errors, stations=stations, flash=flash, editable=staff.is_admin)
+
+
+# --- the form ↔ the settings ------------------------------------------------------------------------
+
+def values_of(current: dict) -> dict:
+    """What the form shows for saved settings; the rule offered is the pending one when there is one."""
+    earning, redemption = current["earning"], current["redemption"]
+    rule = current["pending_expiry"] or current["expiry"]
+    values = {
+        "per_yuan_paid": str(earning["per_yuan_paid"]),
+        "per_kwh": str(earning["per_kwh"]),
+        "redemption_enabled": redemption["enabled"],
+        "points_per_yuan": str(redemption["points_per_yuan"]),
+        "base": redemption["base"],
+        "station_ids": list(redemption["station_ids"]),
+        "min_points": str(redemption["min_points"]),
+        "max_points": "" if redemption["max_points"] is None else str(redemption["max_points"]),
+        "max_share_percent": str(redemption["max_share_percent"]),
+        "combine_with_voucher": redemption["combine_with_voucher"],
+        "expiry_rule": rule["rule"],
+        "reminder_days": str(current["reminder_days"]),
+    }
+    for name, key in RULE_INPUTS[rule["rule"]].items():
+        values[name] = str(rule[key])
+    return values
+
+
+def typed(form: FormData) -> dict:
+    """What the user typed, to show again beside the refusals."""
+    values = {name: form.get(name, "") for name in TEXT_INPUTS}
+    values["redemption_enabled"] = "redemption_enabled" in form
+    values["combine_with_voucher"] = "combine_with_voucher" in form
+    values["station_ids"] = form.getlist("station_ids")
+    return values
+
+
+def settings_from(form: FormData) -> dict:
+    """The sections ``put_settings`` takes; every refused field named at once (form names)."""
+    fields = forms.Fields()
+    earning = {"per_yuan_paid": fields.take(rate, form.get("per_yuan_paid"), "per_yuan_paid"),
+               "per_kwh": fields.take(rate, form.get("per_kwh"), "per_kwh")}
+    max_points = fields.take(forms.whole_number, form.get("max_points"), "max_points", minimum=1, maximum=MAX_POINTS)
+    redemption = {
+        "enabled": "redemption_enabled" in form,
+        "points_per_yuan": fields.take(_required_number, form.get("points_per_yuan"), "points_per_yuan", 1, 1_000_000),
+        "base": fields.take(forms.choice, form.get("base"), "base", ("total", "service_fee")),
+        "station_ids": sorted({s for s in form.getlist("station_ids") if isinstance(s, str) and s}),
+        "min_points": fields.take(forms.whole_number, form.get("min_points"), "min_points", maximum=MAX_POINTS) or 0,
+        "max_points": max_points,
+        "max_share_percent": fields.take(_required_number, form.get("max_share_percent"), "max_share_percent", 1, 100),
+        "combine_with_voucher": "combine_with_voucher" in form,
+    }
+    expiry = fields.take(_expiry, form)
+    reminder_days = fields.take(_required_number, form.get("reminder_days"), "reminder_days", 0, 365)
+    fields.check()
+    return {"earning": earning, "redemption": redemption, "expiry": expiry, "reminder_days": reminder_days}
+
+
+def rate(value: str | None, field: str) -> Decimal:
+    """Points per unit: 0 to 100000 with at most 4 decimals (as the API); blank means 0."""
+    if value is None or not value.strip():
+        return Decimal(0)
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise Invalid("Enter a number, e.g. 1 or 0.5", field=field)
+    if number < 0:
+        raise Invalid("May not be negative", field=field)
+    if number > MAX_RATE:
+        raise Invalid("Too large", field=field)
+    if number != number.quantize(Decimal("0.0001")):
+        raise Invalid("At most 4 decimals", field=field)
+    return number
+
+
+def _required_number(value: str | None, field: str, minimum: int, maximum: int) -> int:
+    number = forms.whole_number(value, field, minimum=minimum, maximum=maximum)
+    if number is None:
+        raise Invalid("Required", field=field)
+    return number
+
+
+def _expiry(form: FormData) -> dict:
+    """The chosen rule with its inputs; the inputs of the other rules are ignored."""
+    rule = forms.choice(form.get("expiry_rule"), "expiry_rule", RULES)
+    fields = forms.Fields()
+    expiry: dict = {"rule": rule}
+    for name, key in RULE_INPUTS[rule].items():
+        expiry[key] = fields.take(_required_number, form.get(name), name, 1, RULE_LIMITS[key])
+    fields.check()
+    return expiry
+
+
+def _form_names(rule: str | None) -> dict[str, str]:
+    """The service's field names (``redemption.max_points``, ``expiry.day``) → the form's."""
+    names = {f"redemption.{name}": name for name in ("max_points", "min_points", "station_ids", "points_per_yuan")}
+    names["expiry.rule"] = "expiry_rule"
+    for name, key in RULE_INPUTS.get(rule or "", {}).items():
+        names[f"expiry.{key}"] = name
+    return names

@@ -1,0 +1,89 @@
+"""储值管理: the minimum recharge (最低充值金额), the fixed denominations (固定面额) and whether members may
+type their own amount. Everyone signed in reads the page; only admins save it."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from evperks.domain.wallet import MAX_DENOMINATIONS
+from evperks.services.errors import Invalid
+from evperks.services.wallet import settings as wallet_settings
+from evperks.web import forms
+from evperks.web.admin.auth import ConfigurerDep, Staff, StaffDep, page
+from evperks.web.i18n import translations
+
+router = APIRouter(prefix="/admin/stored-value", include_in_schema=False)
+
+FORM_NAMES = {"min_recharge_fen": "min_recharge", "denominations_fen": "denominations"}
+SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+@router.get("")
+def stored_value_page(request: Request, staff: StaffDep) -> Response:
+    current = wallet_settings.get_settings(request.app.state.ctx)
+    saved = request.query_params.get("done") == "saved"
+    return _page(request, staff, current, values_of(current), {},
+                 flash=translations(staff.locale).gettext("Stored-value settings saved.") if saved else None)
+
+
+@router.post("")
+async def save_stored_value(request: Request, staff: ConfigurerDep) -> Response:
+    form = await request.form()
+    ctx = request.app.state.ctx
+    try:
+        rules = rules_from(form)
+        await run_in_threadpool(wallet_settings.put_settings, ctx, actor=staff.username, **rules)
+    except Invalid as exc:
+        current = await run_in_threadpool(wallet_settings.get_settings, ctx)
+        return _page(request, staff, current, typed(form), forms.error_messages(exc, staff.locale, FORM_NAMES),
+                     status=422)
+    return RedirectResponse("/admin/stored-value?done=saved", status_code=303)
+
+
+def _page(request: Request, staff: Staff, current: dict, values: dict, errors: dict, *, status: int = 200,
+          flash: str | None = None) -> Response:
+    return page(request, staff, "admin/stored_value/settings.html", status=status, nav="stored_value",
+                current=current, values=values, errors=errors, flash=flash, editable=staff.is_admin)
+
+
+def values_of(current: dict) -> dict:
+    return {
+        "min_recharge": forms.for_display(current["min_recharge_fen"]),
+        "denominations": ", ".join(_plain_yuan(fen) for fen in current["denominations_fen"]),
+        "allow_custom_amount": current["allow_custom_amount"],
+    }
+
+
+def typed(form: FormData) -> dict:
+    return {"min_recharge": form.get("min_recharge", ""), "denominations": form.get("denominations", ""),
+            "allow_custom_amount": "allow_custom_amount" in form}
+
+
+def rules_from(form: FormData) -> dict:
+    """``put_settings``'s arguments; denominations are yuan separated by commas or spaces."""
+    fields = forms.Fields()
+    min_recharge = fields.take(forms.yuan_to_fen, form.get("min_recharge"), "min_recharge", positive=True)
+    if min_recharge is None and "min_recharge" not in fields.errors:
+        fields.refuse("min_recharge", "Required")
+    denominations = fields.take(_denominations, form.get("denominations"))
+    fields.check()
+    return {"min_recharge_fen": min_recharge, "denominations_fen": denominations,
+            "allow_custom_amount": "allow_custom_amount" in form}
+
+
+def _denominations(value: str | None) -> list[int]:
+    words = [w for w in SEPARATORS.split(value or "") if w]
+    if len(words) > MAX_DENOMINATIONS:
+        raise Invalid(f"at most {MAX_DENOMINATIONS} denominations", field="denominations")  # the service's words
+    return [forms.yuan_to_fen(word, "denominations", positive=True) for word in words]
+
+
+def _plain_yuan(fen: int) -> str:
+    """50 for 5000 fen, 12.5 for 1250: how an operator types a denomination."""
+    whole, cents = divmod(fen, 100)
+    return str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
