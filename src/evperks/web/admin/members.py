@@ -22,6 +22,7 @@ router = APIRouter(prefix="/admin/members", include_in_schema=False)
 
 PAGE_SIZE = 20
 TABS = ("vouchers", "points", "wallet", "invites")
+NEW_FORMS = {"quantity": "1", "adjust": "grant"}  # what the change forms start with
 DONE = {
     "issued": "Vouchers issued.",
     "revoked": "The voucher is revoked.",
@@ -73,7 +74,7 @@ def member_page(request: Request, staff: Staff, member_id: str, *, status: int =
     templates = vouchers.list_templates(ctx, enabled=True, limit=200)["items"] if staff.can_change else []
     return page(request, staff, "admin/members/detail.html", status=status, nav="members", member=member,
                 inviter=relations["inviter"], tab=tab, rows=rows["items"], next_cursor=rows["next_cursor"],
-                templates=templates, values=values or {"quantity": "1", "adjust": "grant"}, errors=errors or {},
+                templates=templates, values=values or NEW_FORMS, errors=errors or {},
                 problem=problem, flash=done_message(request, staff.locale, DONE))
 
 
@@ -90,7 +91,7 @@ def _refused(request: Request, staff: Staff, member_id: str, exc: ServiceError, 
              rename: dict[str, str], tab: str) -> Response:
     errors = forms.error_messages(exc, staff.locale, rename)
     problem = errors.pop("", None)
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    values = {**NEW_FORMS, **{k: v for k, v in form.items() if k != "csrf_token"}}
     return member_page(request, staff, member_id, status=exc.status, values=values, errors=errors, problem=problem,
                        tab=tab)
 
