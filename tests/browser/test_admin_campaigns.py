@@ -33,9 +33,11 @@ def _reward_row(scope, row: int, template: dict, quantity: str = "1") -> None:
     scope.get_by_label(f"每份张数 {row}", exact=True).fill(quantity)
 
 
-def _create(page, type_name: str) -> None:
+def _create(page, type_name: str, *, screenshot: str | None = None) -> None:
     page.goto("/admin/campaigns")
     page.get_by_role("link", name="创建活动").click()
+    if screenshot:
+        shot(page, screenshot)
     page.get_by_role("link", name=type_name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"创建活动 · {type_name}")
 
@@ -88,7 +90,7 @@ def test_a_recharge_campaign_with_two_tiers_is_saved_as_draft_then_published_fro
     _start(site, page)
     ten = f.template(site.ctx, 1000, name="10元券")
     thirty = f.template(site.ctx, 3000, name="30元券")
-    _create(page, "充值活动")
+    _create(page, "充值活动", screenshot="admin-campaign-types")
     _basics(page, "充值送券")
     first = page.get_by_role("group", name="第 1 档")
     first.get_by_label("充值金额满（元）").fill("100")
