@@ -181,21 +181,6 @@ class Fields:
 
 # --- member search (会员属性查找) -------------------------------------------------------------------
 
-def member_filter(zone: ZoneInfo, *, registered_from: datetime | None, registered_to: datetime | None,
-                  min_total_kwh: Decimal | str | None, **rest) -> MemberFilter:
-    """The search filter from typed values (API or form): instants read in the operator's zone, kWh exact."""
-    try:
-        min_total_wh = kwh_to_wh(min_total_kwh) if min_total_kwh is not None else None
-    except InvalidEnergy as exc:
-        raise Invalid(str(exc), field="min_total_kwh") from exc
-    return MemberFilter(
-        registered_from=as_utc(registered_from, zone) if registered_from else None,
-        registered_to=as_utc(registered_to, zone) if registered_to else None,
-        min_total_wh=min_total_wh,
-        **rest,
-    )
-
-
 MEMBER_SEARCH_FIELDS = ("phone", "registered_from", "registered_to", "tag", "min_charge_count", "min_total_kwh",
                         "min_total_paid", "invited")
 

@@ -13,10 +13,11 @@ from evperks.api.deps import CtxDep, require_admin
 from evperks.api.params import Cursor, IntId, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.domain.timecal import as_utc
+from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import DaysValidity, DeductionType, Validity, WindowValidity
 from evperks.services import members, vouchers
+from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
-from evperks.web import forms
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
 
@@ -100,9 +101,18 @@ def search_members(
     return json_response(members.search_members(ctx, flt, limit=limit, cursor=cursor), zone=ctx.zone)
 
 
-def member_filter(ctx, **values) -> MemberFilter:
-    """The search filter from API values (shared with the console: ``web.forms.member_filter``)."""
-    return forms.member_filter(ctx.zone, **values)
+def member_filter(ctx, *, registered_from, registered_to, min_total_kwh, **rest) -> MemberFilter:
+    """The search filter from API values: instants read in the operator's zone, kWh made exact."""
+    try:
+        min_total_wh = kwh_to_wh(min_total_kwh) if min_total_kwh is not None else None
+    except InvalidEnergy as exc:
+        raise Invalid(str(exc), field="min_total_kwh") from exc
+    return MemberFilter(
+        registered_from=as_utc(registered_from, ctx.zone) if registered_from else None,
+        registered_to=as_utc(registered_to, ctx.zone) if registered_to else None,
+        min_total_wh=min_total_wh,
+        **rest,
+    )
 
 
 def _validity(body: schemas.DaysValidityIn | schemas.WindowValidityIn, ctx) -> Validity:
