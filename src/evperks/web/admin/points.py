@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
 
 from evperks.services import admin_views
 from evperks.services.errors import Invalid
 from evperks.services.points import settings as points_settings
 from evperks.web import forms
-from evperks.web.admin.auth import ConfigurerDep, Staff, StaffDep, page
-from evperks.web.i18n import translations
-
-router = APIRouter(prefix="/admin/points", include_in_schema=False)
+from evperks.web.admin.settings_page import SettingsPage
 
 RULES = ("never", "yearly", "monthly", "per_grant")
 # The inputs of each expiry rule: form name → the rule's field.
@@ -32,35 +26,6 @@ TEXT_INPUTS = ("per_yuan_paid", "per_kwh", "points_per_yuan", "base", "min_point
                "expiry_rule", "reminder_days", *(name for inputs in RULE_INPUTS.values() for name in inputs))
 MAX_RATE = Decimal(100_000)
 MAX_POINTS = 10**12
-
-
-@router.get("")
-def points_page(request: Request, staff: StaffDep) -> Response:
-    current = points_settings.get_settings(request.app.state.ctx)
-    saved = request.query_params.get("done") == "saved"
-    return _page(request, staff, current, values_of(current), {},
-                 flash=translations(staff.locale).gettext("Points settings saved.") if saved else None)
-
-
-@router.post("")
-async def save_points(request: Request, staff: ConfigurerDep) -> Response:
-    form = await request.form()
-    ctx = request.app.state.ctx
-    try:
-        sections = settings_from(form)
-        await run_in_threadpool(points_settings.put_settings, ctx, actor=staff.username, **sections)
-    except Invalid as exc:
-        errors = forms.error_messages(exc, staff.locale, _form_names(form.get("expiry_rule")))
-        current = await run_in_threadpool(points_settings.get_settings, ctx)
-        return _page(request, staff, current, typed(form), errors, status=422)
-    return RedirectResponse("/admin/points?done=saved", status_code=303)
-
-
-def _page(request: Request, staff: Staff, current: dict, values: dict, errors: dict, *, status: int = 200,
-          flash: str | None = None) -> Response:
-    stations = admin_views.station_choices(request.app.state.ctx)
-    return page(request, staff, "admin/points/settings.html", status=status, nav="points", current=current,
-                values=values, errors=errors, stations=stations, flash=flash, editable=staff.is_admin)
 
 
 # --- the form ↔ the settings ------------------------------------------------------------------------
@@ -156,10 +121,22 @@ def _expiry(form: FormData) -> dict:
     return expiry
 
 
-def _form_names(rule: str | None) -> dict[str, str]:
+def _form_names(form: FormData) -> dict[str, str]:
     """The service's field names (``redemption.max_points``, ``expiry.day``) → the form's."""
     names = {f"redemption.{name}": name for name in ("max_points", "min_points", "station_ids", "points_per_yuan")}
     names["expiry.rule"] = "expiry_rule"
-    for name, key in RULE_INPUTS.get(rule or "", {}).items():
+    for name, key in RULE_INPUTS.get(form.get("expiry_rule") or "", {}).items():
         names[f"expiry.{key}"] = name
     return names
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+SETTINGS = SettingsPage(
+    path="/admin/points", template="admin/points/settings.html", nav="points", saved="Points settings saved.",
+    get=points_settings.get_settings, put=points_settings.put_settings, values_of=values_of,
+    typed=typed, parse=settings_from,
+    form_names=_form_names,
+    extra=lambda ctx: {"stations": admin_views.station_choices(ctx)},
+)
+router = SETTINGS.router()

@@ -5,50 +5,16 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
 
 from evperks.domain.wallet import MAX_DENOMINATIONS
 from evperks.services.errors import Invalid
 from evperks.services.wallet import settings as wallet_settings
 from evperks.web import forms
-from evperks.web.admin.auth import ConfigurerDep, Staff, StaffDep, page
-from evperks.web.i18n import translations
-
-router = APIRouter(prefix="/admin/stored-value", include_in_schema=False)
+from evperks.web.admin.settings_page import SettingsPage
 
 FORM_NAMES = {"min_recharge_fen": "min_recharge", "denominations_fen": "denominations"}
 SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-@router.get("")
-def stored_value_page(request: Request, staff: StaffDep) -> Response:
-    current = wallet_settings.get_settings(request.app.state.ctx)
-    saved = request.query_params.get("done") == "saved"
-    return _page(request, staff, current, values_of(current), {},
-                 flash=translations(staff.locale).gettext("Stored-value settings saved.") if saved else None)
-
-
-@router.post("")
-async def save_stored_value(request: Request, staff: ConfigurerDep) -> Response:
-    form = await request.form()
-    ctx = request.app.state.ctx
-    try:
-        rules = rules_from(form)
-        await run_in_threadpool(wallet_settings.put_settings, ctx, actor=staff.username, **rules)
-    except Invalid as exc:
-        current = await run_in_threadpool(wallet_settings.get_settings, ctx)
-        return _page(request, staff, current, typed(form), forms.error_messages(exc, staff.locale, FORM_NAMES),
-                     status=422)
-    return RedirectResponse("/admin/stored-value?done=saved", status_code=303)
-
-
-def _page(request: Request, staff: Staff, current: dict, values: dict, errors: dict, *, status: int = 200,
-          flash: str | None = None) -> Response:
-    return page(request, staff, "admin/stored_value/settings.html", status=status, nav="stored_value",
-                current=current, values=values, errors=errors, flash=flash, editable=staff.is_admin)
 
 
 def values_of(current: dict) -> dict:
@@ -87,3 +53,14 @@ def _plain_yuan(fen: int) -> str:
     """50 for 5000 fen, 12.5 for 1250: how an operator types a denomination."""
     whole, cents = divmod(fen, 100)
     return str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+SETTINGS = SettingsPage(
+    path="/admin/stored-value", template="admin/stored_value/settings.html", nav="stored_value",
+    saved="Stored-value settings saved.", get=wallet_settings.get_settings, put=wallet_settings.put_settings,
+    values_of=values_of, typed=typed, parse=rules_from,
+    form_names=lambda _form: FORM_NAMES,
+)
+router = SETTINGS.router()
