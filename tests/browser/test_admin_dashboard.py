@@ -41,9 +41,15 @@ def test_the_dashboard_counts_todays_vouchers_deductions_and_liabilities(admin, 
     shot(admin, "admin-dashboard")
 
 
-def test_a_viewer_sees_zeros_on_an_empty_platform(page, site):
+def test_a_viewer_sees_zeros_on_an_empty_platform_in_chinese_and_english(page, site):
     site.ctx.clock.move_to(f.local(2026, 3, 12, 8))
     log_in(page, site, username="vera", role="viewer")
     expect(_tile(page, "issued-today")).to_have_text("0")
     expect(_tile(page, "stored-value-liability")).to_have_text("¥0.00")
     expect(page.get_by_text("暂无进行中的活动。")).to_be_visible()
+    # The same pages in English (the msgids), each with its heading.
+    for path, heading in [("/admin/points?lang=en", "Points management"), ("/admin/stored-value", "Stored-value management"),
+                          ("/admin/audit", "Audit log"), ("/admin", "Home")]:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+    expect(page.get_by_test_id("tile-issued-today")).to_contain_text("Vouchers issued today")

@@ -1,5 +1,5 @@
 """储值管理: an admin sets the minimum, the denominations and custom amounts; wrong values are refused
-beside their fields and kept; a viewer may only read."""
+beside their fields and kept, a post without the CSRF token too; a viewer may only read."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def test_wrong_stored_value_settings_are_refused_beside_their_fields_and_kept(ad
     admin.get_by_role("button", name="保存").click()
     expect(admin.locator("#e-denominations")).to_have_text("不允许自定义金额时，至少需要一个固定面额")
     expect(admin.get_by_label("允许会员输入自定义金额充值")).not_to_be_checked()
+    # A post without the form's CSRF token (another site's form) changes nothing.
+    forged = admin.request.post("/admin/stored-value", form={"min_recharge": "1", "denominations": "1"})
+    assert forged.status == 403
     assert wallet_settings.get_settings(site.ctx) == before
 
 
