@@ -87,7 +87,7 @@ def _watch(page, site: Site) -> None:
 
 def _new_page(browser, site: Site, viewport: dict):
     context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=site.base_url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a waiting bound for a loaded 2-core machine, not a speed limit
     page = context.new_page()
     _watch(page, site)
     return context, page
