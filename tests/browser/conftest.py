@@ -38,7 +38,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"])
         yield chromium
         chromium.close()
 
@@ -94,26 +94,9 @@ def _new_page(browser, site: Site, viewport: dict):
 
 
 @pytest.fixture
-def page(browser, site: Site):
-    """A laptop-sized page (the admin console)."""
-    context, tab = _new_page(browser, site, LAPTOP)
-    yield tab
-    context.close()
-    assert not site.problems, site.problems
-
-
-@pytest.fixture
-def phone(browser, site: Site):
-    """A phone-sized page (the member H5), 375 px wide."""
-    context, tab = _new_page(browser, site, PHONE)
-    yield tab
-    context.close()
-    assert not site.problems, site.problems
-
-
-@pytest.fixture
 def new_page(browser, site: Site):
-    """Make further pages (another person's browser): ``new_page(PHONE)``; all closed at the end."""
+    """Make pages (each its own browser, like another person's): ``new_page(PHONE)``. At the end they
+    are closed, and any JavaScript error or failed asset on any of them fails the test."""
     contexts = []
 
     def make(viewport: dict = LAPTOP):
@@ -125,6 +108,18 @@ def new_page(browser, site: Site):
     for context in contexts:
         context.close()
     assert not site.problems, site.problems
+
+
+@pytest.fixture
+def page(new_page):
+    """A laptop-sized page (the admin console)."""
+    return new_page(LAPTOP)
+
+
+@pytest.fixture
+def phone(new_page):
+    """A phone-sized page (the member H5), 375 px wide."""
+    return new_page(PHONE)
 
 
 def log_in(page, site: Site, username: str = "admin", role: str = "admin") -> None:
