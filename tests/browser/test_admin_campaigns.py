@@ -97,10 +97,21 @@ def test_a_recharge_campaign_with_two_tiers_is_saved_as_draft_then_published_fro
     _reward_row(first, 1, ten)
     page.get_by_role("button", name="添加一档").click()
     second = page.get_by_role("group", name="第 2 档")
-    second.get_by_label("充值金额满（元）").fill("300.50")
+    second.get_by_label("充值金额满（元）").fill("300.505")
     _reward_row(second, 1, thirty)
     second.get_by_role("button", name="添加一行").click()
-    _reward_row(second, 2, ten, "2")
+    _reward_row(second, 2, ten, "-2")
+    page.get_by_label("总赠送份数").fill("10000000000")
+    page.get_by_role("button", name="保存草稿").click()  # refused: nothing is saved, everything stays typed
+    for scope, label, message in [(second, "充值金额满（元）", "最多两位小数（精确到分）"),
+                                  (second, "每份张数 2", "不能为负数"), (page, "总赠送份数", "数值过大")]:
+        field = scope.locator(".field").filter(has=page.get_by_label(label, exact=label.startswith("每份")))
+        expect(field.locator(".error")).to_have_text(message)
+    assert second.get_by_label("充值金额满（元）").input_value() == "300.505"
+    assert lifecycle.list_campaigns(site.ctx)["items"] == []
+    second.get_by_label("充值金额满（元）").fill("300.50")
+    second.get_by_label("每份张数 2", exact=True).fill("2")
+    page.get_by_label("总赠送份数").fill("100")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_role("status")).to_have_text("草稿已保存。")
     expect(page.get_by_role("heading", level=1)).to_contain_text("草稿")
@@ -186,6 +197,9 @@ def test_stopping_a_running_campaign_after_confirming_ends_it_as_stopped(page, s
     assert "只有未开始或进行中的活动可以停止。" in again.text()
     page.goto("/admin/campaigns?type=registration&status=ended")
     expect(page.get_by_role("row").filter(has_text="春季注册礼")).to_contain_text("手动停止")
+    unknown = page.goto("/admin/campaigns/999999")
+    assert unknown.status == 404
+    expect(page.get_by_role("alert")).to_be_visible()  # a page saying so, not a stack trace
 
 
 def test_a_viewer_sees_campaigns_without_change_buttons_and_cannot_publish_or_create(page, site):

@@ -35,6 +35,11 @@ def detail_path(campaign_id: int) -> str:
     return f"/admin/campaigns/{campaign_id}"
 
 
+def no_such_campaign(request: Request, staff: Staff) -> Response:
+    """An unknown campaign id: a 404 page saying so, never a stack trace."""
+    return missing(request, staff, NotFound(N_("This campaign does not exist.")), nav="campaigns")
+
+
 def uses_members(campaign: dict) -> bool:
     return CAMPAIGN_TYPES[campaign["type"]].USES_MEMBERS
 
@@ -109,8 +114,8 @@ def _create(request: Request, staff: Staff, data) -> Response:
 def edit_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
     try:
         campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     return form_page(request, staff, CampaignForm.of(campaign, request.app.state.ctx.zone), campaign=campaign)
 
 
@@ -123,8 +128,8 @@ def _update(request: Request, staff: Staff, campaign_id: int, data) -> Response:
     ctx = request.app.state.ctx
     try:
         campaign = lifecycle.get_campaign(ctx, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     typed = CampaignForm.typed(campaign["type"], data)
     if campaign["status"] != "draft":
         return _update_published(request, staff, campaign, typed)
@@ -198,8 +203,8 @@ def confirm_stop(request: Request, staff: ChangerDep, campaign_id: int) -> Respo
 def _confirm(request: Request, staff: Staff, campaign_id: int, action: str) -> Response:
     try:
         campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     return page(request, staff, "admin/campaigns/confirm.html", nav="campaigns", campaign=campaign, action=action,
                 uses_members=uses_members(campaign))
 
@@ -215,8 +220,8 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
     ctx = request.app.state.ctx
     try:
         lifecycle.publish_campaign(ctx, campaign_id, actor=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     except Invalid as exc:
         campaign = lifecycle.get_campaign(ctx, campaign_id)
         form = form or CampaignForm.of(campaign, ctx.zone)
@@ -233,8 +238,8 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
 def stop_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
     try:
         lifecycle.stop_campaign(request.app.state.ctx, campaign_id, actor=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     except ServiceError as exc:  # a draft, or ended already
         return detail_page(request, staff, campaign_id, status=exc.status,
                            refusal=say(staff, "Only a scheduled or running campaign can be stopped."))
@@ -253,8 +258,8 @@ def campaign_stats(request: Request, staff: StaffDep, campaign_id: int) -> Respo
     """The stats fragment the detail page reloads every few seconds (htmx)."""
     try:
         figures = _figures(request, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     return page(request, staff, "admin/campaigns/_stats.html", campaign_id=campaign_id, **figures)
 
 
@@ -264,8 +269,8 @@ def detail_page(request: Request, staff: Staff, campaign_id: int, *, status: int
     try:
         campaign = lifecycle.get_campaign(ctx, campaign_id)
         figures = _figures(request, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     names = {t["id"]: t for t in vouchers.list_templates(ctx, limit=MAX_LIMIT)["items"]}
     return page(request, staff, "admin/campaigns/detail.html", status=status, nav="campaigns", campaign=campaign,
                 templates=names, uses_members=uses_members(campaign),

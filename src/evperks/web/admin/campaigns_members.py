@@ -14,9 +14,9 @@ from evperks.services.campaigns import binding, lifecycle
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
-from evperks.web.admin.campaigns import detail_path, uses_members, with_form
+from evperks.web.admin.campaigns import detail_path, no_such_campaign, uses_members, with_form
 from evperks.web.admin.campaigns_form import N_
-from evperks.web.admin.vouchers import missing, redirect
+from evperks.web.admin.vouchers import redirect
 from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)
@@ -34,8 +34,8 @@ def _members_page(request: Request, staff: Staff, campaign_id: int, query, *, st
     ctx = request.app.state.ctx
     try:
         campaign = lifecycle.get_campaign(ctx, campaign_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     search = _search_of(query)
     found: dict = {"items": [], "next_cursor": None}
     bound: dict = {"items": [], "next_cursor": None}
@@ -104,8 +104,8 @@ def _change_binding(request: Request, staff: Staff, campaign_id: int, change, da
     gettext = translations(staff.locale).gettext
     try:
         outcome = change(request.app.state.ctx, staff, campaign_id, data)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="campaigns")
+    except NotFound:
+        return no_such_campaign(request, staff)
     except ServiceError as exc:
         return _members_page(request, staff, campaign_id, data, status=exc.status, refusal=_refusal(exc, gettext))
     if isinstance(outcome, str):
