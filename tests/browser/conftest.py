@@ -35,7 +35,9 @@ def browser() -> Iterator[object]:
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required under CI but {CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - only browser tests need it
+
+    expect.set_options(timeout=20_000)  # the same waiting bound as the pages' (see _new_page)
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"])

@@ -15,7 +15,7 @@ from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.pagination import MAX_LIMIT
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaigns_form import N_, CampaignForm, refusal_messages
-from evperks.web.admin.vouchers import done_message, missing, redirect
+from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)
@@ -37,7 +37,7 @@ def detail_path(campaign_id: int) -> str:
 
 def no_such_campaign(request: Request, staff: Staff) -> Response:
     """An unknown campaign id: a 404 page saying so, never a stack trace."""
-    return missing(request, staff, NotFound(N_("This campaign does not exist.")), nav="campaigns")
+    return missing(request, staff, nav="campaigns")
 
 
 def uses_members(campaign: dict) -> bool:

@@ -16,7 +16,7 @@ from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaigns import detail_path, no_such_campaign, uses_members, with_form
 from evperks.web.admin.campaigns_form import N_
-from evperks.web.admin.vouchers import redirect
+from evperks.web.admin.replies import redirect
 from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)

@@ -16,7 +16,8 @@ from evperks.services.points import ledger as points_ledger
 from evperks.services.wallet import ledger as wallet_ledger
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
-from evperks.web.admin.vouchers import MAX_ISSUE, done_message, missing, redirect
+from evperks.web.admin.replies import done_message, missing, redirect
+from evperks.web.admin.vouchers import MAX_ISSUE
 
 router = APIRouter(prefix="/admin/members", include_in_schema=False)
 
@@ -67,8 +68,8 @@ def member_page(request: Request, staff: Staff, member_id: str, *, status: int =
         relations = admin_views.invite_relations(ctx, member_id, limit=PAGE_SIZE,
                                                  cursor=cursor if tab == "invites" else None)
         rows = _tab_rows(ctx, tab, member_id, cursor) if tab != "invites" else relations["invitees"]
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="members")
+    except NotFound:
+        return missing(request, staff, nav="members")
     except Invalid:  # a cursor that is not ours: the tab's first page
         return redirect(f"/admin/members/{quote(member_id)}?tab={tab}")
     templates = vouchers.list_templates(ctx, enabled=True, limit=200)["items"] if staff.can_change else []
@@ -111,8 +112,8 @@ def _adjust_points(request: Request, member_id: str, staff: Staff, form: FormDat
         fields.check()
         points_ledger.adjust(request.app.state.ctx, member_id=member_id, points=points if kind == "grant" else -points,
                              reason=reason, actor=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="members")
+    except NotFound:
+        return missing(request, staff, nav="members")
     except ServiceError as exc:
         return _refused(request, staff, member_id, exc, form, rename={"reason": "points_reason"}, tab="points")
     return redirect(f"/admin/members/{quote(member_id)}?tab=points&done={'granted' if kind == 'grant' else 'deducted'}")
@@ -132,8 +133,8 @@ def _issue_vouchers(request: Request, member_id: str, staff: Staff, form: FormDa
         fields.check()
         vouchers.issue_manual(request.app.state.ctx, member_id=member_id, template_id=template_id, quantity=quantity,
                               reason=reason, issued_by=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="members")
+    except NotFound:
+        return missing(request, staff, nav="members")
     except ServiceError as exc:
         return _refused(request, staff, member_id, exc, form, rename={"reason": "issue_reason"}, tab="vouchers")
     return redirect(f"/admin/members/{quote(member_id)}?done=issued")
@@ -152,8 +153,8 @@ def _revoke(request: Request, member_id: str, voucher_id: int, staff: Staff, for
         if not admin_views.voucher_belongs_to(request.app.state.ctx, voucher_id, member_id):
             raise NotFound(f"voucher {voucher_id} does not exist")
         vouchers.revoke_voucher(request.app.state.ctx, voucher_id=voucher_id, reason=reason, actor=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="members")
+    except NotFound:
+        return missing(request, staff, nav="members")
     except ServiceError as exc:
         return _refused(request, staff, member_id, exc, form, rename={"reason": field}, tab="vouchers")
     return redirect(f"/admin/members/{quote(member_id)}?done=revoked")

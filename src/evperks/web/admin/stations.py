@@ -12,10 +12,10 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from evperks.services import admin_views, stations
-from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
+from evperks.services.errors import Conflict, Invalid, ServiceError
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
-from evperks.web.admin.vouchers import done_message, missing, redirect
+from evperks.web.admin.replies import done_message, missing, redirect
 
 router = APIRouter(prefix="/admin/stations", include_in_schema=False)
 
@@ -45,7 +45,7 @@ def station_list(request: Request, staff: StaffDep) -> Response:
 def edit_form(request: Request, station_id: str, staff: ChangerDep) -> Response:
     station = admin_views.get_station(request.app.state.ctx, station_id)
     if station is None:
-        return missing(request, staff, NotFound(f"station {station_id} does not exist"), nav="stations")
+        return missing(request, staff, nav="stations")
     return page(request, staff, "admin/stations/edit.html", nav="stations", station=station, values=station, errors={})
 
 
@@ -89,7 +89,7 @@ def _save(request: Request, station_id: str, staff: Staff, form: FormData) -> Re
     ctx = request.app.state.ctx
     station = admin_views.get_station(ctx, station_id)
     if station is None:
-        return missing(request, staff, NotFound(f"station {station_id} does not exist"), nav="stations")
+        return missing(request, staff, nav="stations")
     try:
         fields = forms.Fields()
         name, city = _station_fields(form, fields)

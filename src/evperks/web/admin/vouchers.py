@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from evperks.domain.vouchers import DaysValidity, DeductionType, WindowValidity
 from evperks.services import admin_views, vouchers
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/voucher-templates", include_in_schema=False)
@@ -29,21 +30,6 @@ DONE = {
 }
 MAX_ISSUE = 100
 PAGE_SIZE = 20
-
-
-def done_message(request: Request, locale: str, messages: dict[str, str]) -> str | None:
-    """The flash for ``?done=<what>`` after a redirect, translated."""
-    message = messages.get(request.query_params.get("done", ""))
-    return translations(locale).gettext(message) if message else None
-
-
-def missing(request: Request, staff: Staff, exc: NotFound, *, nav: str) -> Response:
-    """What an unknown id shows instead of a stack trace (``exc`` says which, for the log reader)."""
-    return page(request, staff, "admin/vouchers/missing.html", status=404, nav=nav, detail=exc.detail)
-
-
-def redirect(path: str) -> Response:
-    return RedirectResponse(path, status_code=303)
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -166,8 +152,8 @@ def edit_form(request: Request, template_id: int, staff: ChangerDep) -> Response
     ctx = request.app.state.ctx
     try:
         template = vouchers.get_template(ctx, template_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="vouchers")
+    except NotFound:
+        return missing(request, staff, nav="vouchers")
     return _form_page(request, staff, template=template, values=form_values(template, ctx.zone))
 
 
@@ -182,8 +168,8 @@ def _save(request: Request, template_id: int, staff: Staff, form: FormData) -> R
     ctx = request.app.state.ctx
     try:
         template = vouchers.get_template(ctx, template_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="vouchers")
+    except NotFound:
+        return missing(request, staff, nav="vouchers")
     try:
         before = template_spec(form_values(template, ctx.zone), ctx.zone)
         after = template_spec(form, ctx.zone)
@@ -204,8 +190,8 @@ async def set_enabled(request: Request, template_id: int, staff: ChangerDep) -> 
 def _set_enabled(request: Request, template_id: int, staff: Staff, enabled: bool) -> Response:
     try:
         vouchers.update_template(request.app.state.ctx, template_id, {"enabled": enabled}, actor=staff.username)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="vouchers")
+    except NotFound:
+        return missing(request, staff, nav="vouchers")
     return redirect(f"/admin/voucher-templates/{template_id}?done={'enabled' if enabled else 'disabled'}")
 
 
@@ -221,8 +207,8 @@ def _detail_page(request: Request, staff: Staff, template_id: int, *, values: di
     ctx = request.app.state.ctx
     try:
         template = vouchers.get_template(ctx, template_id)
-    except NotFound as exc:
-        return missing(request, staff, exc, nav="vouchers")
+    except NotFound:
+        return missing(request, staff, nav="vouchers")
     return page(request, staff, "admin/vouchers/detail.html", status=status, nav="vouchers", voucher_template=template,
                 station_names=admin_views.station_names(ctx, template["station_ids"]), values=values,
                 errors=errors or {}, problem=problem, flash=done_message(request, staff.locale, DONE))
