@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -110,3 +112,23 @@ def test_outside_sandbox_without_a_provider_nothing_is_sent(ctx):
         sms.install_provider(None)
     assert result.shown_code is None and [p for p, _ in sent] == ["13900000001"]
     assert sms.check_code(bare, phone="13900000001", code=sent[0][1]) == "13900000001"
+
+
+def test_twenty_parallel_guesses_get_only_five_comparisons(at_noon):
+    ctx = at_noon
+    sent = sms.request_code(ctx, phone="13900000009")
+    wrong = "000000" if sent.shown_code != "000000" else "111111"
+
+    def guess(_):
+        try:
+            sms.check_code(ctx, phone="13900000009", code=wrong)
+        except Invalid as exc:
+            return exc.errors[0][1]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        refusals = Counter(pool.map(guess, range(20)))
+    assert refusals == {sms.WRONG_CODE: sms.MAX_ATTEMPTS - 1, sms.TOO_MANY_ATTEMPTS: 20 - (sms.MAX_ATTEMPTS - 1)}
+    with pytest.raises(Invalid):
+        sms.check_code(ctx, phone="13900000009", code=sent.shown_code)
+    with ctx.db.read() as conn:
+        assert conn.execute(select(sms_codes.c.attempts)).scalar_one() == sms.MAX_ATTEMPTS

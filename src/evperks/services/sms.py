@@ -119,15 +119,15 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
 
 
 def check_code(ctx: Context, *, phone: str, code: str) -> str:
-    """The normalised phone when ``code`` is its latest unexpired code; otherwise a 422 on ``code`` (a
-    wrong guess counts as an attempt). The code stays usable until ``consume_code``, so a registration
-    refused for another field can be sent again with it."""
+    """The normalised phone when ``code`` is its latest unexpired code; otherwise a 422 on ``code``.
+    Every check counts as one of the code's MAX_ATTEMPTS. The code stays usable until ``consume_code``,
+    so a registration refused for another field can be sent again with it."""
     phone = phone_or_invalid(phone)
     now = ctx.clock.now()
     c = sms_codes.c
     with ctx.db.write() as conn:
         row = conn.execute(
-            select(c.id, c.code_hash, c.expires_at, c.attempts)
+            select(c.id, c.code_hash, c.expires_at)
             .where(c.phone == phone, c.consumed_at.is_(None))
             .order_by(c.created_at.desc(), c.id.desc()).limit(1)
         ).first()
@@ -135,13 +135,16 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
             refusal = NO_CODE
         elif row.expires_at <= now:
             refusal = WRONG_CODE
-        elif row.attempts >= MAX_ATTEMPTS:
-            refusal = TOO_MANY_ATTEMPTS
-        elif hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
-            return phone
         else:
-            conn.execute(update(sms_codes).where(c.id == row.id).values(attempts=c.attempts + 1))
-            refusal = TOO_MANY_ATTEMPTS if row.attempts + 1 >= MAX_ATTEMPTS else WRONG_CODE
+            # Take an attempt before comparing, in one guarded UPDATE: parallel guesses cannot all read
+            # "4 attempts so far" and each get a comparison.
+            attempt = conn.execute(
+                update(sms_codes).where(c.id == row.id, c.attempts < MAX_ATTEMPTS)
+                .values(attempts=c.attempts + 1).returning(c.attempts)
+            ).scalar_one_or_none()
+            if attempt is not None and hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
+                return phone
+            refusal = TOO_MANY_ATTEMPTS if attempt is None or attempt >= MAX_ATTEMPTS else WRONG_CODE
     raise Invalid(refusal, field="code")  # after the commit: the attempt is counted
 
 
