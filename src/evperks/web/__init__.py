@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
+from evperks.web import errors
 from evperks.web.admin import auth as admin_auth
 from evperks.web.admin import routes as admin_routes
 from evperks.web.h5 import routes as h5_routes
@@ -23,5 +24,6 @@ def mount(app: FastAPI) -> None:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
     admin_auth.install(app)
+    errors.install(app)
     for router in [*admin_routes.ROUTERS, *h5_routes.ROUTERS]:
         app.include_router(router)
