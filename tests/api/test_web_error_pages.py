@@ -4,6 +4,7 @@ Chinese, never JSON or a stack trace; the API keeps answering problem+json."""
 from __future__ import annotations
 
 from evperks.services import admin_sessions
+from tests.api.test_console_session_api import sign_in
 
 
 def test_an_unknown_console_or_h5_address_is_a_chinese_404_page(api):
@@ -35,3 +36,13 @@ def test_an_unexpected_failure_on_a_page_says_nothing_changed_without_a_stack_tr
     assert response.status_code == 500
     assert "未做任何更改" in response.text
     assert "database exploded" not in response.text and "Traceback" not in response.text
+
+
+def test_ugly_ids_in_console_addresses_are_refused_pages_not_failures(api):
+    sign_in(api, "alice", "admin")
+    for path in ("/admin/campaigns/99999999999999999999", "/admin/voucher-templates/0",
+                 "/admin/members/a%00b", "/admin/campaigns/abc/members"):
+        response = api.client.get(path)
+        assert response.status_code == 400, path
+        assert "请求被拒绝" in response.text
+    assert api.client.get("/admin/campaigns/123456").status_code == 404

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from evperks.api.params import IntId
 from evperks.services import vouchers
 from evperks.services.campaigns import lifecycle, stats
 from evperks.services.campaigns.model import STATUSES, TYPES
@@ -111,7 +112,7 @@ def _create(request: Request, staff: Staff, data) -> Response:
 
 
 @router.get("/{campaign_id}/edit")
-def edit_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+def edit_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     try:
         campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
     except NotFound:
@@ -120,7 +121,7 @@ def edit_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Resp
 
 
 @router.post("/{campaign_id}/edit")
-async def update_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+async def update_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return await with_form(request, _update, staff, campaign_id)
 
 
@@ -191,12 +192,12 @@ def say(staff: Staff, message: str) -> str:
 # --- 发布 and 停止 ----------------------------------------------------------------------------------
 
 @router.get("/{campaign_id}/publish")
-def confirm_publish(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+def confirm_publish(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return _confirm(request, staff, campaign_id, "publish")
 
 
 @router.get("/{campaign_id}/stop")
-def confirm_stop(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+def confirm_stop(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return _confirm(request, staff, campaign_id, "stop")
 
 
@@ -210,7 +211,7 @@ def _confirm(request: Request, staff: Staff, campaign_id: int, action: str) -> R
 
 
 @router.post("/{campaign_id}/publish")
-def publish_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+def publish_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return publish(request, staff, campaign_id)
 
 
@@ -235,7 +236,7 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
 
 
 @router.post("/{campaign_id}/stop")
-def stop_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+def stop_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     try:
         lifecycle.stop_campaign(request.app.state.ctx, campaign_id, actor=staff.username)
     except NotFound:
@@ -249,12 +250,12 @@ def stop_campaign(request: Request, staff: ChangerDep, campaign_id: int) -> Resp
 # --- 查看: the detail with live stats --------------------------------------------------------------
 
 @router.get("/{campaign_id}")
-def campaign_detail(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+def campaign_detail(request: Request, staff: StaffDep, campaign_id: IntId) -> Response:
     return detail_page(request, staff, campaign_id)
 
 
 @router.get("/{campaign_id}/stats")
-def campaign_stats(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+def campaign_stats(request: Request, staff: StaffDep, campaign_id: IntId) -> Response:
     """The stats fragment the detail page reloads every few seconds (htmx)."""
     try:
         figures = _figures(request, campaign_id)

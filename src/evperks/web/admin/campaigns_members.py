@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from evperks.api.params import IntId
 from evperks.services import members
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.errors import Invalid, NotFound, ServiceError
@@ -25,7 +26,7 @@ PAGE_SIZE = 20
 
 
 @router.get("/{campaign_id}/members")
-def members_page(request: Request, staff: StaffDep, campaign_id: int) -> Response:
+def members_page(request: Request, staff: StaffDep, campaign_id: IntId) -> Response:
     return _members_page(request, staff, campaign_id, request.query_params)
 
 
@@ -90,12 +91,12 @@ def _done(request: Request, staff: Staff) -> str | None:
 # --- binding ---------------------------------------------------------------------------------------
 
 @router.post("/{campaign_id}/members/bind")
-async def bind_members(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+async def bind_members(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return await with_form(request, _change_binding, staff, campaign_id, _bind)
 
 
 @router.post("/{campaign_id}/members/unbind")
-async def unbind_members(request: Request, staff: ChangerDep, campaign_id: int) -> Response:
+async def unbind_members(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
     return await with_form(request, _change_binding, staff, campaign_id, _unbind)
 
 

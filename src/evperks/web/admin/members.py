@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.params import IntId, PathId
 from evperks.services import admin_views, members, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.points import ledger as points_ledger
@@ -52,7 +53,7 @@ def search(request: Request, staff: StaffDep) -> Response:
 # --- one member ------------------------------------------------------------------------------------
 
 @router.get("/{member_id}")
-def detail(request: Request, member_id: str, staff: StaffDep) -> Response:
+def detail(request: Request, member_id: PathId, staff: StaffDep) -> Response:
     return member_page(request, staff, member_id)
 
 
@@ -98,7 +99,7 @@ def _refused(request: Request, staff: Staff, member_id: str, exc: ServiceError, 
 
 
 @router.post("/{member_id}/points")
-async def adjust_points(request: Request, member_id: str, staff: ChangerDep) -> Response:
+async def adjust_points(request: Request, member_id: PathId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_adjust_points, request, member_id, staff, await request.form())
 
 
@@ -120,7 +121,7 @@ def _adjust_points(request: Request, member_id: str, staff: Staff, form: FormDat
 
 
 @router.post("/{member_id}/vouchers")
-async def issue_vouchers(request: Request, member_id: str, staff: ChangerDep) -> Response:
+async def issue_vouchers(request: Request, member_id: PathId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_issue_vouchers, request, member_id, staff, await request.form())
 
 
@@ -141,7 +142,7 @@ def _issue_vouchers(request: Request, member_id: str, staff: Staff, form: FormDa
 
 
 @router.post("/{member_id}/vouchers/{voucher_id:int}/revoke")
-async def revoke(request: Request, member_id: str, voucher_id: int, staff: ChangerDep) -> Response:
+async def revoke(request: Request, member_id: PathId, voucher_id: IntId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_revoke, request, member_id, voucher_id, staff, await request.form())
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.params import PathId
 from evperks.services import admin_views, stations
 from evperks.services.errors import Conflict, Invalid, ServiceError
 from evperks.web import forms
@@ -42,7 +43,7 @@ def station_list(request: Request, staff: StaffDep) -> Response:
 
 
 @router.get("/{station_id}/edit")
-def edit_form(request: Request, station_id: str, staff: ChangerDep) -> Response:
+def edit_form(request: Request, station_id: PathId, staff: ChangerDep) -> Response:
     station = admin_views.get_station(request.app.state.ctx, station_id)
     if station is None:
         return missing(request, staff, nav="stations")
@@ -81,7 +82,7 @@ def _add(request: Request, staff: Staff, form: FormData) -> Response:
 
 
 @router.post("/{station_id}")
-async def save(request: Request, station_id: str, staff: ChangerDep) -> Response:
+async def save(request: Request, station_id: PathId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_save, request, station_id, staff, await request.form())
 
 

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.params import IntId
 from evperks.domain.vouchers import DaysValidity, DeductionType, WindowValidity
 from evperks.services import admin_views, vouchers
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -148,7 +149,7 @@ def _refused_form(request: Request, staff: Staff, exc: ServiceError, *, template
 
 
 @router.get("/{template_id:int}/edit")
-def edit_form(request: Request, template_id: int, staff: ChangerDep) -> Response:
+def edit_form(request: Request, template_id: IntId, staff: ChangerDep) -> Response:
     ctx = request.app.state.ctx
     try:
         template = vouchers.get_template(ctx, template_id)
@@ -158,7 +159,7 @@ def edit_form(request: Request, template_id: int, staff: ChangerDep) -> Response
 
 
 @router.post("/{template_id:int}")
-async def save(request: Request, template_id: int, staff: ChangerDep) -> Response:
+async def save(request: Request, template_id: IntId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_save, request, template_id, staff, await request.form())
 
 
@@ -182,7 +183,7 @@ def _save(request: Request, template_id: int, staff: Staff, form: FormData) -> R
 
 
 @router.post("/{template_id:int}/enabled")
-async def set_enabled(request: Request, template_id: int, staff: ChangerDep) -> Response:
+async def set_enabled(request: Request, template_id: IntId, staff: ChangerDep) -> Response:
     enabled = (await request.form()).get("enabled") == "yes"
     return await run_in_threadpool(_set_enabled, request, template_id, staff, enabled)
 
@@ -198,7 +199,7 @@ def _set_enabled(request: Request, template_id: int, staff: Staff, enabled: bool
 # --- detail and manual issue -----------------------------------------------------------------------
 
 @router.get("/{template_id:int}")
-def detail(request: Request, template_id: int, staff: StaffDep) -> Response:
+def detail(request: Request, template_id: IntId, staff: StaffDep) -> Response:
     return _detail_page(request, staff, template_id, values={"quantity": "1"})
 
 
@@ -215,7 +216,7 @@ def _detail_page(request: Request, staff: Staff, template_id: int, *, values: di
 
 
 @router.post("/{template_id:int}/issue")
-async def issue(request: Request, template_id: int, staff: ChangerDep) -> Response:
+async def issue(request: Request, template_id: IntId, staff: ChangerDep) -> Response:
     return await run_in_threadpool(_issue, request, template_id, staff, await request.form())
 
 
