@@ -27,3 +27,7 @@ def mount(app: FastAPI) -> None:
     errors.install(app)
     for router in [*admin_routes.ROUTERS, *h5_routes.ROUTERS]:
         app.include_router(router)
+    if app.state.ctx.settings.sandbox:
+        from evperks.web import sandbox_pay  # noqa: PLC0415 - the sandbox payment provider: sandbox only
+
+        app.include_router(sandbox_pay.router)

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from evperks.services.errors import ServiceError
-from evperks.web.admin.auth import locale_of
+from evperks.web.i18n import locale_of
 from evperks.web.templating import render
 
 log = logging.getLogger("evperks.web")

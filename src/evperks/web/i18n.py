@@ -15,12 +15,15 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from starlette.requests import Request
+from starlette.responses import Response
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
 # What ``?lang=`` accepts, mapped to a locale.
 LANG_PARAM = {"zh": "zh_CN", "zh_CN": "zh_CN", "zh-CN": "zh_CN", "en": "en"}
+LANG_COOKIE = "evperks_lang"
 
 
 def load_catalog(path: Path, locale: str):
@@ -47,3 +50,14 @@ def translations(locale: str) -> NullTranslations:
 
 def locale_from(value: str | None) -> str | None:
     return LANG_PARAM.get(value or "")
+
+
+def locale_of(request: Request) -> str:
+    return locale_from(request.query_params.get("lang")) or locale_from(request.cookies.get(LANG_COOKIE)) or DEFAULT_LOCALE
+
+
+def remember_lang(request: Request, response: Response) -> None:
+    chosen = locale_from(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                            secure=request.app.state.ctx.settings.secure_cookies)

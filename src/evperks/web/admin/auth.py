@@ -17,10 +17,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from evperks.services import admin_sessions
 from evperks.services.admin_sessions import SESSION_COOKIE, AdminSession
-from evperks.web.i18n import DEFAULT_LOCALE, locale_from
+from evperks.web.i18n import locale_of, remember_lang
 from evperks.web.templating import render
 
-LANG_COOKIE = "evperks_lang"
 LOGIN_CSRF_COOKIE = "evperks_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -37,10 +36,6 @@ class Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         self.message = message
-
-
-def locale_of(request: Request) -> str:
-    return locale_from(request.query_params.get("lang")) or locale_from(request.cookies.get(LANG_COOKIE)) or DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -120,13 +115,6 @@ def page(request: Request, staff: Staff | None, template: str, *, status: int = 
                       csrf_token=staff.session.csrf_token if staff else None, **context)
     remember_lang(request, response)
     return response
-
-
-def remember_lang(request: Request, response: Response) -> None:
-    chosen = locale_from(request.query_params.get("lang"))
-    if chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-                            secure=request.app.state.ctx.settings.secure_cookies)
 
 
 def login_csrf_token(request: Request) -> str:

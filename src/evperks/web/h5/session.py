@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from evperks.services import h5_links
 from evperks.services.errors import NotFound, ServiceError
-from evperks.web.admin.auth import locale_of, remember_lang
+from evperks.web.i18n import locale_of, remember_lang
 from evperks.web.templating import render
 
 SESSION_COOKIE = "evperks_member"
