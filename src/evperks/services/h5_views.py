@@ -90,9 +90,9 @@ def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> dic
     """``{"stations": {id: name}, "campaigns": {id: name}}`` for the ids a page shows."""
     with ctx.db.read() as conn:
         station_names = dict(conn.execute(select(stations.c.id, stations.c.name)
-                                          .where(stations.c.id.in_(station_ids))).tuples().all()) if station_ids else {}
+                                          .where(stations.c.id.in_(station_ids))).all()) if station_ids else {}
         campaign_names = dict(conn.execute(select(campaigns.c.id, campaigns.c.name)
-                                           .where(campaigns.c.id.in_(campaign_ids))).tuples().all()) if campaign_ids else {}
+                                           .where(campaigns.c.id.in_(campaign_ids))).all()) if campaign_ids else {}
     return {"stations": station_names, "campaigns": campaign_names}
 
 
