@@ -46,3 +46,11 @@ def test_ugly_ids_in_console_addresses_are_refused_pages_not_failures(api):
         assert response.status_code == 400, path
         assert "请求被拒绝" in response.text
     assert api.client.get("/admin/campaigns/123456").status_code == 404
+
+
+def test_pages_forbid_framing_and_sniffing_while_the_api_is_left_as_it_was(api):
+    page = api.client.get("/admin/login")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "x-frame-options" not in api.platform("GET", "/api/v1/members/nobody").headers
