@@ -1,5 +1,5 @@
 """The console works on a tablet and the H5 on a small phone: no page scrolls sideways (wide tables
-scroll inside their own box), and the menus stay reachable."""
+scroll inside their own box), the menus stay reachable, and H5 pages stay small."""
 
 from __future__ import annotations
 
@@ -28,10 +28,14 @@ def test_every_console_page_fits_a_tablet_and_keeps_its_menu(new_page, site):
         assert tablet.get_by_role("navigation", name="主菜单").get_by_role("link", name="活动列表").is_visible()
 
 
-def test_every_h5_page_fits_a_320_pixel_phone(new_page, site):
+def test_every_h5_page_is_small_has_no_script_and_fits_a_320_pixel_phone(new_page, site):
+    """Members open these on slow phone connections: a page is a few KB of HTML and one shared stylesheet."""
     phone = new_page(SMALL_PHONE)
     member = h5.member(site, "13900001111", nickname="小窄")
     h5.enter(phone, site, member["id"])
     for path in H5_PAGES:
-        phone.goto(path)
+        response = phone.goto(path)
         assert sideways_overflow(phone) == 0, path
+        html = response.body()
+        assert len(html) < 12_000 and b"<script" not in html, (path, len(html))
+    assert len(phone.request.get(site.url("/static/h5.css")).body()) < 16_000
