@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     h5_link_secret: str | None = None
     h5_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     public_base_url: str = "http://127.0.0.1:8000"
+    sms_provider: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)

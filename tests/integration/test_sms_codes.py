@@ -93,25 +93,34 @@ def test_a_registered_or_malformed_phone_gets_no_code(at_noon):
         assert conn.execute(select(sms_codes)).all() == []
 
 
-def test_outside_sandbox_without_a_provider_nothing_is_sent(ctx):
-    bare = type(ctx)(db=ctx.db, clock=ctx.clock, settings=ctx.settings.model_copy(update={"sandbox": False}))
+SENT: list[tuple[str, str]] = []
+
+
+class RecordingProvider:
+    """A provider as EVPERKS_SMS_PROVIDER names one: built from the settings, it records what it sends."""
+
+    name = "recording"
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+
+    def send_code(self, *, phone: str, code: str) -> None:
+        SENT.append((phone, code))
+
+
+def test_outside_sandbox_a_code_goes_through_the_configured_provider_and_is_never_shown(ctx):
+    def outside_sandbox(**settings):
+        return type(ctx)(db=ctx.db, clock=ctx.clock,
+                         settings=ctx.settings.model_copy(update={"sandbox": False, **settings}))
+
     with pytest.raises(sms.SmsUnavailable):
-        sms.request_code(bare, phone="13900000001")
-    sent = []
-
-    class Recording:
-        name = "recording"
-
-        def send_code(self, *, phone: str, code: str) -> None:
-            sent.append((phone, code))
-
-    sms.install_provider(Recording())
-    try:
-        result = sms.request_code(bare, phone="13900000001")
-    finally:
-        sms.install_provider(None)
-    assert result.shown_code is None and [p for p, _ in sent] == ["13900000001"]
-    assert sms.check_code(bare, phone="13900000001", code=sent[0][1]) == "13900000001"
+        sms.request_code(outside_sandbox(), phone="13900000001")
+    SENT.clear()
+    configured = outside_sandbox(sms_provider=f"{__name__}:RecordingProvider")
+    result = sms.request_code(configured, phone="13900000001")
+    assert result.shown_code is None and result.provider == "recording"
+    assert [phone for phone, _ in SENT] == ["13900000001"]
+    assert sms.check_code(configured, phone="13900000001", code=SENT[0][1]) == "13900000001"
 
 
 def test_twenty_parallel_guesses_get_only_five_comparisons(at_noon):

@@ -4,14 +4,15 @@ A code is 6 digits, valid for CODE_TTL (5 minutes), allows MAX_ATTEMPTS (5) wron
 ask for a new one once every RESEND_INTERVAL (60 s) and at most MAX_PER_HOUR (5) times an hour. Only an
 HMAC of the code is stored (``sms_codes.code_hash``). Asking for a code for a registered phone is refused
 before anything is sent. A real provider (Aliyun, Tencent Cloud SMS, ...) implements ``SmsProvider``
-and is installed with ``install_provider``; in sandbox mode the sandbox provider sends nothing and hands
-the code back so the page can show it.
+and is named by ``EVPERKS_SMS_PROVIDER=package.module:factory`` (called with the settings); in sandbox
+mode the sandbox provider sends nothing and hands the code back so the page can show it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,17 +64,17 @@ class SmsUnavailable(ServiceError):
         super().__init__("no SMS provider is configured", field="phone")
 
 
-_installed: SmsProvider | None = None
-
-
-def install_provider(provider: SmsProvider | None) -> None:
-    """The provider used outside sandbox mode (set once at start-up by the deployment)."""
-    global _installed
-    _installed = provider
+_built: dict[str, SmsProvider] = {}  # EVPERKS_SMS_PROVIDER → its provider, built once per process
 
 
 def provider_for(ctx: Context) -> SmsProvider | None:
-    return SandboxSmsProvider() if ctx.settings.sandbox else _installed
+    target = ctx.settings.sms_provider
+    if ctx.settings.sandbox or not target:
+        return SandboxSmsProvider() if ctx.settings.sandbox else None
+    if target not in _built:
+        module, _, name = target.partition(":")
+        _built[target] = getattr(importlib.import_module(module), name)(ctx.settings)
+    return _built[target]
 
 
 @dataclass(frozen=True)
