@@ -32,7 +32,8 @@ def test_an_unexpected_failure_on_a_page_says_nothing_changed_without_a_stack_tr
         raise RuntimeError("database exploded")
 
     monkeypatch.setattr(admin_sessions, "session_for", broken)
-    response = api.client.get("/admin", cookies={"evperks_admin": "any"})
+    api.client.cookies.set("evperks_admin", "any")
+    response = api.client.get("/admin")
     assert response.status_code == 500
     assert "未做任何更改" in response.text
     assert "database exploded" not in response.text and "Traceback" not in response.text
