@@ -18,6 +18,7 @@ from evperks.api.routes import campaigns as campaign_routes
 from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
 from evperks.config import Settings
+from evperks.services import sms
 from evperks.services.context import Context
 from evperks.web import mount as mount_web
 
@@ -27,6 +28,7 @@ log = logging.getLogger("evperks")
 def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
     settings = settings or (ctx.settings if ctx else Settings())
     ctx = ctx or Context.from_settings(settings)
+    sms.provider_for(ctx)  # a misnamed EVPERKS_SMS_PROVIDER stops the start, not a member's sign-up
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from evperks.app import create_app
 from evperks.db.tables_web import sms_codes
 from evperks.services import members, sms
 from evperks.services.errors import Conflict, Invalid
@@ -141,3 +142,9 @@ def test_twenty_parallel_guesses_get_only_five_comparisons(at_noon):
         sms.check_code(ctx, phone="13900000009", code=sent.shown_code)
     with ctx.db.read() as conn:
         assert conn.execute(select(sms_codes.c.attempts)).scalar_one() == sms.MAX_ATTEMPTS
+
+
+def test_a_misnamed_provider_stops_the_application_at_start(ctx):
+    settings = ctx.settings.model_copy(update={"sandbox": False, "sms_provider": "no_such_module:Sms"})
+    with pytest.raises(ValueError, match="EVPERKS_SMS_PROVIDER='no_such_module:Sms' cannot be loaded"):
+        create_app(ctx=type(ctx)(db=ctx.db, clock=ctx.clock, settings=settings))

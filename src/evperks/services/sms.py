@@ -73,7 +73,10 @@ def provider_for(ctx: Context) -> SmsProvider | None:
         return SandboxSmsProvider() if ctx.settings.sandbox else None
     if target not in _built:
         module, _, name = target.partition(":")
-        _built[target] = getattr(importlib.import_module(module), name)(ctx.settings)
+        try:
+            _built[target] = getattr(importlib.import_module(module), name)(ctx.settings)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"EVPERKS_SMS_PROVIDER={target!r} cannot be loaded: {exc}") from exc
     return _built[target]
 
 
