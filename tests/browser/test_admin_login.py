@@ -59,7 +59,9 @@ def test_logging_out_ends_the_session(page, site):
 
 def test_lang_en_switches_to_english_and_is_remembered(page, site):
     log_in(page, site)
-    page.goto("/admin?lang=en")
+    page.goto("/admin/campaigns?status=active")
+    page.get_by_role("link", name="English").click()
+    assert page.url.endswith("/admin/campaigns?status=active&lang=en")
     assert page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Voucher management").is_visible()
     page.goto("/admin")
     assert page.get_by_test_id("who").inner_text() == "admin · admin"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -53,12 +54,19 @@ PAGE_HEADERS = {
 }
 
 
+def _other_language(request: Request, locale: str) -> str:
+    """This page in the other language: its query kept, ``lang`` switched (and then remembered)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", "en" if locale == "zh_CN" else "zh")])
+
+
 def render(request: Request, template: str, *, locale: str, status: int = 200, headers: dict | None = None,
            **context) -> HTMLResponse:
     """Render ``template`` with the request, the operator's zone and the ``when`` filter in scope."""
     zone = request.app.state.ctx.zone
     env = environment(locale)
     body = env.get_template(template).render(
-        request=request, zone=zone, when=lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt), **context
+        request=request, zone=zone, when=lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt),
+        other_language=_other_language(request, locale), **context
     )
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
