@@ -69,6 +69,11 @@ def test_the_audit_log_filters_by_who_and_what_and_pages_newest_first(page, site
     expect(link).to_have_attribute("href", f"/admin/voucher-templates/{template['id']}")
     expect(rows.first.get_by_role("cell").nth(2)).to_have_text("新建")
     page.get_by_label("操作人").fill("")
+    page.get_by_label("操作", exact=True).select_option(label="新建")
+    page.get_by_role("button", name="筛选").click()
+    expect(rows).to_have_count(30)  # the template and the 31 stations were all created: a page of them
+    expect(page.get_by_label("操作", exact=True)).to_have_value("create")
+    page.get_by_label("操作", exact=True).select_option(label="全部")
     page.get_by_label("对象类型").select_option(label="站点")
     page.get_by_label("对象编号").fill("S07")
     page.get_by_role("button", name="筛选").click()

@@ -34,11 +34,15 @@ def _plain(value: object) -> object:
     return value
 
 
-def list_entries(ctx: Context, *, actor: str | None = None, target_type: str | None = None,
-                 target_id: str | None = None, limit: int = 50, cursor: str | None = None) -> dict:
+def list_entries(ctx: Context, *, actor: str | None = None, action: str | None = None,
+                 target_type: str | None = None, target_id: str | None = None, limit: int = 50,
+                 cursor: str | None = None) -> dict:
+    """Newest first; every filter given must match."""
     stmt = select(audit_log)
     if actor:
         stmt = stmt.where(audit_log.c.actor == actor)
+    if action:
+        stmt = stmt.where(audit_log.c.action == action)
     if target_type:
         stmt = stmt.where(audit_log.c.target_type == target_type)
     if target_id:

@@ -14,7 +14,7 @@ from evperks.web.admin.auth import StaffDep, page
 router = APIRouter(prefix="/admin/audit", include_in_schema=False)
 
 PAGE_SIZE = 30
-FILTERS = ("actor", "target_type", "target_id")
+FILTERS = ("actor", "action", "target_type", "target_id")
 # The console page of each kind of target; kinds without a page are shown without a link.
 TARGET_PAGES = {
     "voucher_template": "/admin/voucher-templates/{id}",
