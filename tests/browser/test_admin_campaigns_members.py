@@ -97,6 +97,10 @@ def test_binding_all_search_results_binds_every_page_of_the_search_and_unbinding
     bound = {m["member_id"] for m in binding.list_bound(site.ctx, _only_campaign(site), limit=100)["items"]}
     assert bound == {m["id"] for m in tagged}
     assert page.get_by_label("标签").input_value() == "vip"  # the search stays
+    page.get_by_role("link", name="下一页").click()  # the next page of results, without the message again
+    expect(page.get_by_role("status")).to_have_count(0)
+    assert page.get_by_label("标签").input_value() == "vip"
+    page.get_by_role("link", name="第一页").click()
 
     unbind = _bound_table(page).get_by_role("button").first  # the bound list shows one page of 23
     label = unbind.get_attribute("aria-label")
