@@ -59,6 +59,8 @@ def test_datetime_local_is_the_operators_wall_time():
     assert forms.local_datetime("", "start", SHANGHAI) is None
     assert refusal(forms.local_datetime, "2026-02-30T08:00", "start", SHANGHAI) == ("start", "Enter a date and time")
     assert refusal(forms.local_datetime, "2026-03-10T08:00+00:00", "start", SHANGHAI) == ("start", "Enter a date and time")
+    # Year 1 in Shanghai is the day before in UTC, which no datetime holds: refused, not an OverflowError.
+    assert refusal(forms.local_datetime, "0001-01-01T00:00", "start", SHANGHAI) == ("start", "Enter a date and time")
 
 
 @pytest.mark.parametrize(("typed", "message"), [

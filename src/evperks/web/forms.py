@@ -116,7 +116,10 @@ def local_datetime(value: str | None, field: str, zone: ZoneInfo) -> datetime | 
         raise Invalid("Enter a date and time", field=field) from exc
     if wall.tzinfo is not None:
         raise Invalid("Enter a date and time", field=field)
-    return as_utc(wall, zone)
+    try:
+        return as_utc(wall, zone)
+    except OverflowError as exc:  # year 1 or 9999 moved across the zone leaves the calendar
+        raise Invalid("Enter a date and time", field=field) from exc
 
 
 def local_day(value: str | None, field: str) -> date | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from evperks.services.campaigns.lifecycle import PUBLISHED_EDITABLE
 from evperks.services.campaigns.model import METRICS
@@ -132,15 +131,15 @@ class CampaignForm:
         v = self.values
         fields: dict = {
             "name": f.take(forms.text, v["name"], "name", max_length=100) or None,
-            "start_at": f.take(_when, v["start_at"], "start_at", zone),
-            "end_at": f.take(_when, v["end_at"], "end_at", zone),
+            "start_at": f.take(forms.local_datetime, v["start_at"], "start_at", zone),
+            "end_at": f.take(forms.local_datetime, v["end_at"], "end_at", zone),
             "rules_text": f.take(forms.text, v["rules_text"], "rules_text", max_length=5000) or None,
             "total_packages": f.take(forms.whole_number, v["total_packages"], "total_packages"),
         }
         if self.type in SINGLE_REWARD:
             fields["reward"] = _reward(self.reward, "reward", f)
         if self.type == "one_time":
-            fields["issue_at"] = f.take(_when, v["issue_at"], "issue_at", zone)
+            fields["issue_at"] = f.take(forms.local_datetime, v["issue_at"], "issue_at", zone)
         if self.type == "consumption":
             fields["metric"] = f.take(forms.choice, v["metric"], "metric", METRICS, required=False)
             fields["progress_reminder"] = f.take(self._amount, v["progress_reminder"], "progress_reminder")
@@ -201,7 +200,6 @@ _SIMPLE = ("name", "start_at", "end_at", "issue_at", "total_packages", "metric",
 _REWARD_KEY = re.compile(r"reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")
 _TIER_REWARD_KEY = re.compile(r"tiers\.(?P<tier>\d{1,3})\.reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")
 _TIER_KEY = re.compile(r"tiers\.(?P<tier>\d{1,3})\.amount")
-_AMOUNT_PATH = re.compile(r"^(tiers\.\d+\.)(?:min_amount_fen|threshold)$")
 
 
 def _row(item: dict) -> dict[str, str]:
@@ -214,10 +212,3 @@ def _reward(rows: list[dict[str, str]], where: str, f: forms.Fields) -> list[dic
              "quantity": f.take(forms.whole_number, row["quantity"], f"{where}.{i}.quantity")}
             for i, row in enumerate(rows)]
 
-
-def _when(text: str, field: str, zone) -> datetime | None:
-    """A ``datetime-local`` value in the operator's wall time; a year no calendar here can hold is refused."""
-    try:
-        return forms.local_datetime(text, field, zone)
-    except OverflowError as exc:
-        raise Invalid("Enter a date and time", field=field) from exc
