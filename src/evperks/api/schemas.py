@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-MAX_FEN = 10**12  # ten billion yuan: far beyond any real bill, far below any integer overflow
+from evperks.domain.units import MAX_FEN
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]

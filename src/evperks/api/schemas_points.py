@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
 from evperks.api.schemas import Body, Reason, StationIds
+from evperks.domain.points import MAX_POINTS, MAX_RATE
 
-MAX_POINTS = 10**12
 Rate = Annotated[
     Decimal,
-    Field(ge=0, le=100_000, max_digits=12, decimal_places=4, allow_inf_nan=False,
+    Field(ge=0, le=MAX_RATE, max_digits=12, decimal_places=4, allow_inf_nan=False,
           description="points per unit, a number or decimal string with at most 4 decimals"),
 ]
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]

@@ -14,6 +14,9 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+MAX_POINTS = 10**12  # far beyond any member's balance, far below any integer overflow
+MAX_RATE = Decimal(100_000)  # points per yuan or per kWh an earning rule may give
+
 
 @dataclass(frozen=True)
 class EarningRule:

@@ -1,9 +1,11 @@
-"""Energy units: the API speaks kWh with at most 3 decimals; storage is exact integer Wh."""
+"""Units: money is integer fen up to MAX_FEN; energy is spoken in kWh with at most 3 decimals and stored
+as exact integer Wh."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+MAX_FEN = 10**12  # ten billion yuan: far beyond any real bill, far below any integer overflow
 MAX_WH = 10**9  # a million kWh: no single charge session comes near it
 
 

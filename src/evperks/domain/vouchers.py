@@ -8,6 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from evperks.domain.timecal import local_midnight_after
+from evperks.domain.units import MAX_FEN
 
 
 class DeductionType(StrEnum):
@@ -41,7 +42,6 @@ Validity = DaysValidity | WindowValidity
 
 
 MAX_VALIDITY_DAYS = 3650
-MAX_FEN = 10**12
 
 
 def template_problems(*, name: str, face_value_fen: int, validity: Validity, min_spend_fen: int) -> list[tuple[str, str]]:

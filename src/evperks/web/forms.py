@@ -15,12 +15,12 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from evperks.domain.timecal import as_utc, start_of_local_day
-from evperks.domain.units import InvalidEnergy, kwh_to_wh
+from evperks.domain.units import MAX_FEN, InvalidEnergy, kwh_to_wh
+from evperks.domain.wallet import yuan
 from evperks.services.errors import Invalid, ServiceError
 from evperks.services.member_search import MemberFilter
 from evperks.web.i18n import translations
 
-MAX_FEN = 10**12  # as the API: far beyond any real bill, far below any integer overflow
 MAX_INT = 10**9
 _NUL = "\x00"
 _WHOLE = re.compile(r"-?[0-9]{1,18}")
@@ -148,10 +148,8 @@ def yes_no(value: str | None, field: str) -> bool | None:
 
 
 def for_display(fen: int | None) -> str:
-    """Fen as the yuan a form field shows again ("12.50"); None → ""."""
-    if fen is None:
-        return ""
-    return f"{Decimal(fen) / 100:.2f}"
+    """Fen as the yuan a form field or a page shows ("12.50"); None → ""."""
+    return "" if fen is None else yuan(fen)
 
 
 def wall_time(instant: datetime | None, zone: ZoneInfo) -> str:

@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from evperks.domain.wallet import yuan
+from evperks.web.forms import for_display
 from evperks.web.i18n import translations
 
 
@@ -26,7 +26,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)
-    env.filters["yuan"] = lambda fen: "" if fen is None else yuan(fen)
+    env.filters["yuan"] = for_display
     env.filters["kwh"] = _kwh
     env.globals["locale"] = locale
     return env

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from starlette.datastructures import FormData
 
+from evperks.domain.points import MAX_POINTS, MAX_RATE
 from evperks.services import admin_views
 from evperks.services.errors import Invalid
 from evperks.services.points import settings as points_settings
@@ -24,8 +25,6 @@ RULE_INPUTS = {
 RULE_LIMITS = {"years": 100, "months": 1200, "month": 12, "day": 31}  # as the API's ExpiryIn
 TEXT_INPUTS = ("per_yuan_paid", "per_kwh", "points_per_yuan", "base", "min_points", "max_points", "max_share_percent",
                "expiry_rule", "reminder_days", *(name for inputs in RULE_INPUTS.values() for name in inputs))
-MAX_RATE = Decimal(100_000)
-MAX_POINTS = 10**12
 
 
 # --- the form ↔ the settings ------------------------------------------------------------------------
