@@ -20,7 +20,6 @@ from starlette.responses import Response
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 DEFAULT_LOCALE = "zh_CN"
-LOCALES = ("zh_CN", "en")
 # What ``?lang=`` accepts, mapped to a locale.
 LANG_PARAM = {"zh": "zh_CN", "zh_CN": "zh_CN", "zh-CN": "zh_CN", "en": "en"}
 LANG_COOKIE = "evperks_lang"

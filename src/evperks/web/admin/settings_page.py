@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.web import forms
 from evperks.web.admin.auth import ConfigurerDep, Staff, StaffDep, page
-from evperks.web.i18n import translations
+from evperks.web.admin.replies import done_message, redirect
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class SettingsPage:
 
     def show(self, request: Request, staff: Staff) -> Response:
         current = self.get(request.app.state.ctx)
-        flash = translations(staff.locale).gettext(self.saved) if request.query_params.get("done") == "saved" else None
+        flash = done_message(request, staff.locale, {"saved": self.saved})
         return self._render(request, staff, current, self.values_of(current), {}, flash=flash)
 
     async def save(self, request: Request, staff: Staff) -> Response:
@@ -64,7 +64,7 @@ class SettingsPage:
             errors = forms.error_messages(exc, staff.locale, self.form_names(form))
             current = await run_in_threadpool(self.get, ctx)
             return self._render(request, staff, current, self.typed(form), errors, status=422)
-        return RedirectResponse(f"{self.path}?done=saved", status_code=303)
+        return redirect(f"{self.path}?done=saved")
 
     def _render(self, request: Request, staff: Staff, current: dict, values: dict, errors: dict, *,
                 status: int = 200, flash: str | None = None) -> Response:

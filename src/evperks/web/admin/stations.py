@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from evperks.api.params import PathId
+from evperks.api.schemas import ID_PATTERN
 from evperks.services import admin_views, stations
 from evperks.services.errors import Conflict, Invalid, ServiceError
 from evperks.web import forms
@@ -21,7 +22,7 @@ from evperks.web.admin.replies import done_message, missing, redirect
 router = APIRouter(prefix="/admin/stations", include_in_schema=False)
 
 PAGE_SIZE = 50
-STATION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # the platform API's id pattern
+STATION_ID = re.compile(ID_PATTERN)  # the platform API's ids (their length is checked as text, ≤ 64)
 DONE = {"created": "Station added.", "saved": "Station saved."}
 
 

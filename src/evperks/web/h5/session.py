@@ -20,7 +20,6 @@ from evperks.web.i18n import locale_of, remember_lang
 from evperks.web.templating import render
 
 SESSION_COOKIE = "evperks_member"
-CSRF_FIELD = "csrf_token"
 
 
 class NoSession(Exception):
