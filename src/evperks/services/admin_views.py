@@ -11,6 +11,7 @@ from evperks.db.tables import members, stations, vouchers
 from evperks.services.context import Context
 from evperks.services.lookups import require_member
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
+from evperks.services.stations import names as station_names_in
 from evperks.services.stations import station_out
 
 STATION_CHOICES_LIMIT = 1000  # the multi-select of 适用站点; operators have hundreds of stations, not more
@@ -43,11 +44,8 @@ def get_station(ctx: Context, station_id: str) -> dict | None:
 
 def station_names(ctx: Context, station_ids: Iterable[str]) -> dict[str, str]:
     """Names of the given stations by id (unknown ids are left out)."""
-    wanted = sorted(set(station_ids))
-    if not wanted:
-        return {}
     with ctx.db.read() as conn:
-        return dict(conn.execute(select(stations.c.id, stations.c.name).where(stations.c.id.in_(wanted))).all())
+        return station_names_in(conn, station_ids)
 
 
 def member_id_by_phone(ctx: Context, phone: str) -> str | None:

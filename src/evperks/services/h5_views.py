@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, stations, vouchers
+from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, vouchers
+from evperks.services import stations
 from evperks.services.campaigns.triggers import running_campaigns
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
@@ -89,8 +90,7 @@ def inviter_of_code(ctx: Context, invite_code: str) -> str | None:
 def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> dict:
     """``{"stations": {id: name}, "campaigns": {id: name}}`` for the ids a page shows."""
     with ctx.db.read() as conn:
-        station_names = dict(conn.execute(select(stations.c.id, stations.c.name)
-                                          .where(stations.c.id.in_(station_ids))).all()) if station_ids else {}
+        station_names = stations.names(conn, station_ids)
         campaign_names = dict(conn.execute(select(campaigns.c.id, campaigns.c.name)
                                            .where(campaigns.c.id.in_(campaign_ids))).all()) if campaign_ids else {}
     return {"stations": station_names, "campaigns": campaign_names}

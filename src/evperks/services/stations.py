@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
 
 from evperks.db.tables import stations
 from evperks.db.upsert import insert_for
@@ -24,6 +26,14 @@ def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor
             audit.record(conn, actor=actor, action="update" if old else "create", target_type="station",
                          target_id=station_id, before=before, after=after, at=now)
     return after, old is None
+
+
+def names(conn: Connection, station_ids: Iterable[str]) -> dict[str, str]:
+    """Names of the given stations by id, in the caller's transaction (unknown ids are left out)."""
+    wanted = sorted(set(station_ids))
+    if not wanted:
+        return {}
+    return dict(conn.execute(select(stations.c.id, stations.c.name).where(stations.c.id.in_(wanted))).all())
 
 
 def station_out(row) -> dict:
