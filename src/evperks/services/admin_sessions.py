@@ -9,6 +9,7 @@ are real.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,10 @@ class AdminSession:
     username: str
     role: str
     csrf_token: str
+
+    def csrf_ok(self, given: object) -> bool:
+        """Whether ``given`` (a form field or header) is this session's CSRF token; constant-time."""
+        return isinstance(given, str) and hmac.compare_digest(given, self.csrf_token)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ the points or stored-value settings; ``viewer`` reads everything and changes not
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -77,7 +76,7 @@ async def _csrf_ok(request: Request, staff: Staff) -> None:
     if given is None:
         form = await request.form()
         given = form.get(CSRF_FIELD)
-    if not isinstance(given, str) or not hmac.compare_digest(given, staff.session.csrf_token):
+    if not staff.session.csrf_ok(given):
         raise Refused(403, "csrf")
 
 
