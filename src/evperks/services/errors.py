@@ -31,6 +31,13 @@ class NotFound(ServiceError):
     title = "Not found"
 
 
+class Unavailable(ServiceError):
+    """Something this deployment has not configured (a secret, a provider); nothing was changed."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 class Conflict(ServiceError):
     """The request clashes with the current state (already registered, already used, …)."""
 

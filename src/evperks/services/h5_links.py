@@ -20,17 +20,14 @@ from urllib.parse import urlencode
 
 from evperks.services import members
 from evperks.services.context import Context
-from evperks.services.errors import ServiceError
+from evperks.services.errors import Unavailable
 
 SESSION_SECONDS = 24 * 3600  # a session outlives one visit; the official-account menu mints a new link each time
 _VERSION = "v1"
 
 
-class LinksDisabled(ServiceError):
+class LinksDisabled(Unavailable):
     """``EVPERKS_H5_LINK_SECRET`` is not set: nothing can be signed."""
-
-    status = 503
-    title = "Service unavailable"
 
     def __init__(self) -> None:
         super().__init__("H5 links are disabled: set EVPERKS_H5_LINK_SECRET (h5_link_secret)",

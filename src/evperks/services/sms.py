@@ -24,7 +24,7 @@ from evperks.db.tables import members
 from evperks.db.tables_web import sms_codes
 from evperks.domain.members import InvalidPhone, normalize_mobile
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, ServiceError
+from evperks.services.errors import Conflict, Invalid, Unavailable
 
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -56,10 +56,7 @@ class SandboxSmsProvider:
         return code
 
 
-class SmsUnavailable(ServiceError):
-    status = 503
-    title = "Service unavailable"
-
+class SmsUnavailable(Unavailable):
     def __init__(self) -> None:
         super().__init__("no SMS provider is configured", field="phone")
 
