@@ -29,8 +29,7 @@ class Settings(BaseSettings):
     h5_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     public_base_url: str = "http://127.0.0.1:8000"
     sms_provider: str | None = Field(default=None, pattern=r"^(sandbox|aliyun|tencent|[\w.]+:\w+)$")
-    # The SMS providers' settings (docs/configuration.md#sms-providers); the keys and names are the
-    # operator's, from the provider's console.
+    # The settings of the SMS providers aliyun and tencent (docs/configuration.md, docs/h5.md#sms-providers).
     sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     sms_aliyun_access_key_id: str | None = None
     sms_aliyun_access_key_secret: str | None = None
@@ -43,7 +42,7 @@ class Settings(BaseSettings):
     sms_tencent_sdk_app_id: str | None = None
     sms_tencent_sign_name: str | None = None
     sms_tencent_template_id: str | None = None
-    sms_tencent_region: str = Field(default="ap-guangzhou", pattern=r"^[a-z]+-[a-z]+(-\d+)?$")
+    sms_tencent_region: str = Field(default="ap-guangzhou", pattern=r"^[a-z0-9-]+$")
     sms_tencent_endpoint: str = Field(default="https://sms.tencentcloudapi.com", pattern=r"^https?://[^/\s]+$")
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
