@@ -4,7 +4,8 @@ Each fake is a threaded HTTP server on 127.0.0.1 (a free port) that checks a req
 endpoint documents it — Aliyun's V3 request signature (``ACS3-HMAC-SHA256``), Tencent Cloud's API 3.0
 signature (``TC3-HMAC-SHA256``) — with the keys the test made, and answers in the endpoint's JSON. What it
 accepts is recorded in ``sent``; ``fail_next(code)`` makes the next accepted message fail with a provider
-error code (it goes to ``failed``); ``hang()`` makes it hold every request until the fake stops (a provider that never answers).
+error code (it goes to ``failed``); ``hang()`` makes it hold every request until the fake stops (a
+provider that never answers).
 """
 
 from __future__ import annotations
@@ -171,10 +172,10 @@ class AliyunSmsFake(_FakeEndpoint):
         if not hmac.compare_digest(expected, parts.get("Signature", "")):
             raise Refused(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
         try:
-            sent_at = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            sent_at = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ")
         except ValueError:
             raise Refused(400, "InvalidTimeStamp.Format", "x-acs-date must be yyyy-MM-ddTHH:mm:ssZ") from None
-        if abs(time.time() - sent_at.timestamp()) > 15 * 60:
+        if abs(time.time() - sent_at.replace(tzinfo=timezone.utc).timestamp()) > 15 * 60:
             raise Refused(400, "InvalidTimeStamp.Expired", "x-acs-date is more than 15 minutes off")
         with self._lock:
             if headers.get("x-acs-signature-nonce", "") in self._nonces:

@@ -5,6 +5,7 @@ against no limit."""
 from __future__ import annotations
 
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -178,6 +179,17 @@ def test_the_h5_page_tells_the_member_the_sms_failed_and_keeps_the_number(provid
         again = client.post("/h5/register", data={"action": "send", "phone": PHONE})
         assert again.status_code == 200 and "短信发送失败" not in again.text
     assert len(fake.sent) == 1
+
+
+def test_a_provider_whose_sdk_is_not_installed_stops_the_application_at_start_saying_what_to_install(
+        provider, monkeypatch):
+    name, fake, ctx, _ = provider
+    sdk = {"aliyun": "alibabacloud_dysmsapi20170525.client", "tencent": "tencentcloud.sms.v20210111.sms_client"}
+    monkeypatch.setitem(sys.modules, sdk[name], None)  # what an import finds when the package is absent
+    monkeypatch.delitem(sys.modules, f"evperks.services.sms_providers.{name}", raising=False)
+    hint = rf"EVPERKS_SMS_PROVIDER='{name}' cannot be loaded: .*\(pip install 'evperks\[{name}\]'\)$"
+    with pytest.raises(ValueError, match=hint):
+        create_app(ctx=configured(ctx, sms_timeout_seconds=4.0))  # settings unlike any built provider's
 
 
 class ExplodingProvider:

@@ -109,7 +109,8 @@ def provider_for(ctx: Context) -> SmsProvider | None:
         try:
             _built[key] = getattr(importlib.import_module(module), name)(ctx.settings)
         except (ImportError, AttributeError) as exc:
-            raise ValueError(f"EVPERKS_SMS_PROVIDER={target!r} cannot be loaded: {exc}") from exc
+            hint = f" (pip install 'evperks[{target}]')" if target in NAMED_PROVIDERS else ""
+            raise ValueError(f"EVPERKS_SMS_PROVIDER={target!r} cannot be loaded: {exc}{hint}") from exc
     return _built[key]
 
 
