@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from tests.live import free_port
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,7 @@ class _FakeEndpoint:
 
 def closed_port_url() -> str:
     """An http address on 127.0.0.1 where nothing listens: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def _sha256_hex(data: bytes) -> str:
