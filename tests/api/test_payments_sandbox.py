@@ -36,6 +36,15 @@ def balance(api, member_id: str) -> int:
     return api.platform("GET", f"/api/v1/members/{member_id}").json()["wallet_balance_fen"]
 
 
+PAID_R1 = {"order_no": "R1", "provider_txn_id": "W1", "amount_fen": 10000, "paid_at": "2026-03-12T11:59:00+08:00"}
+
+
+def signed_with(key: bytes, body: dict) -> tuple[bytes, dict]:
+    raw = json.dumps(body).encode()
+    return raw, {"X-Sandbox-Signature": "sha256=" + hmac.new(key, raw, hashlib.sha256).hexdigest(),
+                 "Content-Type": "application/json"}
+
+
 def signed(api, body: dict) -> tuple[bytes, dict]:
     raw = json.dumps(body).encode()
     provider = SandboxProvider.for_context(api.ctx)
@@ -81,12 +90,9 @@ def test_a_signed_notification_confirms_and_its_repeats_change_nothing(api, pend
 
 def test_a_forged_notification_is_refused_and_changes_nothing(api, pending):
     member_id, _ = pending
-    raw = json.dumps({"order_no": "R1", "provider_txn_id": "W1", "amount_fen": 10000,
-                      "paid_at": "2026-03-12T11:59:00+08:00"}).encode()
-    forged = hmac.new(b"guessed secret", raw, hashlib.sha256).hexdigest()
-    for headers in ({"X-Sandbox-Signature": "sha256=" + forged}, {}):
-        response = api.client.post("/api/v1/payments/sandbox/notify", content=raw,
-                                   headers={**headers, "Content-Type": "application/json"})
+    raw, forged = signed_with(b"guessed secret", PAID_R1)
+    for headers in (forged, {"Content-Type": "application/json"}):
+        response = api.client.post("/api/v1/payments/sandbox/notify", content=raw, headers=headers)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
     tampered, headers = signed(api, {"order_no": "R1", "provider_txn_id": "W1", "amount_fen": 10000,
@@ -126,23 +132,19 @@ def test_a_pay_page_rendered_before_a_rotation_still_pays_after_it_until_the_ove
 
 def test_after_the_overlap_a_notification_signed_with_the_previous_key_is_refused(api, pending):
     member_id, _ = pending
-    raw, headers = signed(api, {"order_no": "R1", "provider_txn_id": "W1", "amount_fen": 10000,
-                                "paid_at": "2026-03-12T11:59:00+08:00"})
+    raw, headers = signed(api, PAID_R1)
     signing_keys.rotate(api.ctx, "sandbox-payments")
     api.set_clock(local(2026, 3, 12, 12) + PREVIOUS_KEY_OVERLAP + timedelta(seconds=CACHE_SECONDS))
     refused = api.client.post("/api/v1/payments/sandbox/notify", content=raw, headers=headers)
     assert refused.status_code == 401 and balance(api, member_id) == 0
-    raw, headers = signed(api, json.loads(raw))  # the same notification signed with the current key
+    raw, headers = signed(api, PAID_R1)  # the same notification signed with the current key
     assert api.client.post("/api/v1/payments/sandbox/notify", content=raw, headers=headers).status_code == 200
     assert balance(api, member_id) == 10000
 
 
 def test_a_sandbox_payment_secret_from_the_environment_signs_notifications(api, pending):
     member_id, _ = pending
-    raw = json.dumps({"order_no": "R1", "provider_txn_id": "W1", "amount_fen": 10000,
-                      "paid_at": "2026-03-12T11:59:00+08:00"}).encode()
-    signature = hmac.new(b"shared with the platform's tests", raw, hashlib.sha256).hexdigest()
-    headers = {"X-Sandbox-Signature": "sha256=" + signature, "Content-Type": "application/json"}
+    raw, headers = signed_with(b"shared with the platform's tests", PAID_R1)
     assert api.client.post("/api/v1/payments/sandbox/notify", content=raw, headers=headers).status_code == 401
     configured = api.ctx.settings.model_copy(update={"sandbox_payment_secret": "shared with the platform's tests"})
     node = Context.from_settings(configured)
