@@ -77,7 +77,7 @@ def test_parallel_first_use_on_many_nodes_creates_exactly_one_key(ctx):
 
     def first_use(node: Context) -> bytes:
         start.wait()
-        return signing_keys.ring(node, h5_links.SECRET).current().secret
+        return signing_keys.Ring(node, h5_links.SECRET).current().secret
 
     with ThreadPoolExecutor(len(nodes)) as pool:
         keys = set(pool.map(first_use, nodes))
@@ -187,7 +187,7 @@ def test_the_secrets_commands_list_versions_without_key_material_and_rotate(ctx,
     monkeypatch.setenv("EVPERKS_DATABASE_URL", database_url)
     monkeypatch.delenv("EVPERKS_H5_LINK_SECRET", raising=False)
     runner = CliRunner()
-    key = signing_keys.ring(ctx, h5_links.SECRET).current().secret.decode()
+    key = signing_keys.Ring(ctx, h5_links.SECRET).current().secret.decode()
     rotated = runner.invoke(app, ["secrets", "rotate", "h5"])
     assert rotated.exit_code == 0, rotated.output
     assert "h5: version 2 signs from now on" in rotated.output and "h5: version 1 is accepted until" in rotated.output

@@ -104,11 +104,11 @@ def _form_mac(key: Key, session: str) -> str:
 def _key_of(ctx: Context, token: str) -> Key | None:
     """The accepted key a token names by its first part, or None."""
     key_id = token.partition(".")[0]
-    return signing_keys.ring(ctx, SECRET).find(lambda key: _key_id(key) == key_id)
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: _key_id(key) == key_id)
 
 
 def _sign(ctx: Context, purpose: str, member_id: str, expires: int) -> str:
-    key = signing_keys.ring(ctx, SECRET).current()
+    key = signing_keys.Ring(ctx, SECRET).current()
     encoded = base64.urlsafe_b64encode(member_id.encode()).decode().rstrip("=")
     return f"{_key_id(key)}.{encoded}.{expires}.{_mac(key, purpose, member_id, expires)}"
 

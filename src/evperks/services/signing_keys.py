@@ -122,10 +122,6 @@ class Ring:
         return None
 
 
-def ring(ctx: Context, secret: Secret) -> Ring:
-    return Ring(ctx, secret)
-
-
 def catalogue() -> dict[str, Secret]:
     """Every secret by name."""
     from evperks.services import h5_links, sms  # noqa: PLC0415 - they import this module

@@ -105,7 +105,7 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
         raise SmsUnavailable
     now = ctx.clock.now()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-    key = signing_keys.ring(ctx, SECRET).current()  # before the transaction: the first use creates the key
+    key = signing_keys.Ring(ctx, SECRET).current()  # before the transaction: the first use creates the key
     with ctx.db.write() as conn:
         if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
             raise Conflict(ALREADY_REGISTERED, field="phone")
@@ -171,4 +171,4 @@ def _hash(key: signing_keys.Key, phone: str, code: str) -> str:
 
 
 def _hashed_with_an_accepted_key(ctx: Context, stored: str, phone: str, code: str) -> bool:
-    return signing_keys.ring(ctx, SECRET).find(lambda key: hmac.compare_digest(stored, _hash(key, phone, code))) is not None
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: hmac.compare_digest(stored, _hash(key, phone, code))) is not None

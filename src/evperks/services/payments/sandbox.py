@@ -34,7 +34,7 @@ class SandboxProvider:
 
     @classmethod
     def for_context(cls, ctx: Context) -> SandboxProvider:
-        return cls(signing_keys.ring(ctx, SECRET), ctx.settings.public_base_url)
+        return cls(signing_keys.Ring(ctx, SECRET), ctx.settings.public_base_url)
 
     # --- PaymentProvider ----------------------------------------------------------------------------
     def create_payment(self, *, order_no: str, member_id: str, amount_fen: int) -> PaymentStart:
