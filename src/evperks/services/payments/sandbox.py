@@ -84,7 +84,6 @@ class SandboxProvider:
         }).encode()
         return {SIGNATURE_HEADER: "sha256=" + self.signature(body), "Content-Type": "application/json"}, body
 
-
     def _signed_by_an_accepted_key(self, given: str, data: bytes) -> bool:
         return self._keys.find(lambda key: hmac.compare_digest(given, _hmac(key, data))) is not None
 
