@@ -3,7 +3,9 @@
 A code is 6 digits, valid for CODE_TTL (5 minutes), allows MAX_ATTEMPTS (5) wrong tries, and a phone may
 ask for a new one once every RESEND_INTERVAL (60 s) and at most MAX_PER_HOUR (5) times an hour. Only an
 HMAC of the code is stored (``sms_codes.code_hash``). Asking for a code for a registered phone is refused
-before anything is sent. A real provider (Aliyun, Tencent Cloud SMS, ...) implements ``SmsProvider``
+before anything is sent. The HMAC key is the ``sms-codes`` signing secret (``signing_keys``); after
+``evperks secrets rotate sms-codes`` the previous version is accepted for CODE_TTL, so a code sent just
+before a rotation can still be checked. A real provider (Aliyun, Tencent Cloud SMS, ...) implements ``SmsProvider``
 and is named by ``EVPERKS_SMS_PROVIDER=package.module:factory`` (called with the settings); in sandbox
 mode the sandbox provider sends nothing and hands the code back so the page can show it.
 """
@@ -23,6 +25,7 @@ from sqlalchemy import func, insert, select, update
 from evperks.db.tables import members
 from evperks.db.tables_web import sms_codes
 from evperks.domain.members import InvalidPhone, normalize_mobile
+from evperks.services import signing_keys
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, Unavailable
 
@@ -38,6 +41,7 @@ NO_CODE = "request a verification code first"
 TOO_SOON = "a code was sent less than a minute ago: wait before requesting another"
 HOURLY_LIMIT = "too many codes requested for this phone: try again in an hour"
 ALREADY_REGISTERED = "this phone number is already registered"
+SECRET = signing_keys.Secret("sms-codes", "sms_code_secret", overlap=lambda _: CODE_TTL)
 
 
 class SmsProvider(Protocol):
@@ -101,6 +105,7 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
         raise SmsUnavailable
     now = ctx.clock.now()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    key = signing_keys.Ring(ctx, SECRET).current()  # before the transaction: the first use creates the key
     with ctx.db.write() as conn:
         if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
             raise Conflict(ALREADY_REGISTERED, field="phone")
@@ -112,7 +117,7 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
             raise Conflict(TOO_SOON, field="phone")
         if recent >= MAX_PER_HOUR:
             raise Conflict(HOURLY_LIMIT, field="phone")
-        conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(ctx, phone, code), created_at=now,
+        conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(key, phone, code), created_at=now,
                                               expires_at=now + CODE_TTL))
     # Sent after the commit: a failed insert never texts anyone.
     shown = provider.send_code(phone=phone, code=code)
@@ -126,6 +131,7 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
     phone = phone_or_invalid(phone)
     now = ctx.clock.now()
     c = sms_codes.c
+    stored = None
     with ctx.db.write() as conn:
         row = conn.execute(
             select(c.id, c.code_hash, c.expires_at)
@@ -143,10 +149,12 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
                 update(sms_codes).where(c.id == row.id, c.attempts < MAX_ATTEMPTS)
                 .values(attempts=c.attempts + 1).returning(c.attempts)
             ).scalar_one_or_none()
-            if attempt is not None and hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
-                return phone
+            stored = row.code_hash if attempt is not None else None
             refusal = TOO_MANY_ATTEMPTS if attempt is None or attempt >= MAX_ATTEMPTS else WRONG_CODE
-    raise Invalid(refusal, field="code")  # after the commit: the attempt is counted
+    # Compared after the commit (the attempt is counted either way), as finding the key may read the database.
+    if stored is not None and _hashed_with_an_accepted_key(ctx, stored, phone, code.strip()):
+        return phone
+    raise Invalid(refusal, field="code")
 
 
 def consume_code(ctx: Context, *, phone: str) -> None:
@@ -157,7 +165,10 @@ def consume_code(ctx: Context, *, phone: str) -> None:
                      .values(consumed_at=ctx.clock.now()))
 
 
-def _hash(ctx: Context, phone: str, code: str) -> str:
+def _hash(key: signing_keys.Key, phone: str, code: str) -> str:
     # Keyed, so a leaked table does not give the codes away by trying all 10^6.
-    key = hashlib.sha256(b"evperks sms codes\n" + (ctx.settings.h5_link_secret or "").encode()).digest()
-    return hmac.new(key, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.secret, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _hashed_with_an_accepted_key(ctx: Context, stored: str, phone: str, code: str) -> bool:
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: hmac.compare_digest(stored, _hash(key, phone, code))) is not None
