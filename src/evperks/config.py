@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     h5_link_secret: str | None = None
     h5_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Signing secrets override the ones generated in the database (services.signing_keys); unset is the norm.
+    sandbox_payment_secret: str | None = None
+    sms_code_secret: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     sms_provider: str | None = Field(default=None, pattern=r"^(sandbox|aliyun|tencent|[\w.]+:\w+)$")
     # The settings of the SMS providers aliyun and tencent (docs/configuration.md, docs/h5.md#sms-providers).

@@ -3,10 +3,12 @@
 A code is 6 digits, valid for CODE_TTL (5 minutes), allows MAX_ATTEMPTS (5) wrong tries, and a phone may
 ask for a new one once every RESEND_INTERVAL (60 s) and at most MAX_PER_HOUR (5) times an hour. Only an
 HMAC of the code is stored (``sms_codes.code_hash``). Asking for a code for a registered phone is refused
-before anything is sent. ``EVPERKS_SMS_PROVIDER`` names the provider: ``aliyun`` or ``tencent`` (their
-official SDKs, in ``services/sms_providers``), ``sandbox``, or any ``package.module:factory`` called with
-the settings that returns an ``SmsProvider``; unset, sandbox mode uses the sandbox provider, which sends
-nothing and hands the code back so the page can show it.
+before anything is sent. The HMAC key is the ``sms-codes`` signing secret (``signing_keys``); after
+``evperks secrets rotate sms-codes`` the previous version is accepted for CODE_TTL, so a code sent just
+before a rotation can still be checked. ``EVPERKS_SMS_PROVIDER`` names the provider: ``aliyun`` or
+``tencent`` (their official SDKs, in ``services/sms_providers``), ``sandbox``, or any
+``package.module:factory`` called with the settings that returns an ``SmsProvider``; unset, sandbox mode
+uses the sandbox provider, which sends nothing and hands the code back so the page can show it.
 
 A code's row is written (and committed) before the provider is called, so it holds the phone's place:
 a parallel request for the same phone sees it and waits its minute, and a failed insert texts no one.
@@ -30,6 +32,7 @@ from sqlalchemy import delete, func, insert, select, update
 from evperks.db.tables import members
 from evperks.db.tables_web import sms_codes
 from evperks.domain.members import InvalidPhone, normalize_mobile
+from evperks.services import signing_keys
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, Unavailable
 from evperks.services.h5_views import mask_phone
@@ -49,6 +52,7 @@ TOO_SOON = "a code was sent less than a minute ago: wait before requesting anoth
 HOURLY_LIMIT = "too many codes requested for this phone: try again in an hour"
 ALREADY_REGISTERED = "this phone number is already registered"
 SEND_FAILED = "the SMS could not be sent: try again later"
+SECRET = signing_keys.Secret("sms-codes", "sms_code_secret", overlap=lambda _: CODE_TTL)
 
 
 class SmsProvider(Protocol):
@@ -138,6 +142,7 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
         raise SmsUnavailable
     now = ctx.clock.now()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    key = signing_keys.Ring(ctx, SECRET).current()  # before the transaction: the first use creates the key
     with ctx.db.write() as conn:
         if conn.dialect.name == "postgresql":
             # The limits are read, then a row inserted: requests for one phone take turns, as SQLite's
@@ -153,7 +158,7 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
             raise Conflict(TOO_SOON, field="phone")
         if recent >= MAX_PER_HOUR:
             raise Conflict(HOURLY_LIMIT, field="phone")
-        code_id = conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(ctx, phone, code),
+        code_id = conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(key, phone, code),
                                                         created_at=now, expires_at=now + CODE_TTL)
                                ).inserted_primary_key[0]
     # Sent after the commit: a failed insert never texts anyone.
@@ -175,6 +180,7 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
     phone = phone_or_invalid(phone)
     now = ctx.clock.now()
     c = sms_codes.c
+    stored = None
     with ctx.db.write() as conn:
         row = conn.execute(
             select(c.id, c.code_hash, c.expires_at)
@@ -192,10 +198,12 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
                 update(sms_codes).where(c.id == row.id, c.attempts < MAX_ATTEMPTS)
                 .values(attempts=c.attempts + 1).returning(c.attempts)
             ).scalar_one_or_none()
-            if attempt is not None and hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
-                return phone
+            stored = row.code_hash if attempt is not None else None
             refusal = TOO_MANY_ATTEMPTS if attempt is None or attempt >= MAX_ATTEMPTS else WRONG_CODE
-    raise Invalid(refusal, field="code")  # after the commit: the attempt is counted
+    # Compared after the commit (the attempt is counted either way), as finding the key may read the database.
+    if stored is not None and _hashed_with_an_accepted_key(ctx, stored, phone, code.strip()):
+        return phone
+    raise Invalid(refusal, field="code")
 
 
 def consume_code(ctx: Context, *, phone: str) -> None:
@@ -206,7 +214,10 @@ def consume_code(ctx: Context, *, phone: str) -> None:
                      .values(consumed_at=ctx.clock.now()))
 
 
-def _hash(ctx: Context, phone: str, code: str) -> str:
+def _hash(key: signing_keys.Key, phone: str, code: str) -> str:
     # Keyed, so a leaked table does not give the codes away by trying all 10^6.
-    key = hashlib.sha256(b"evperks sms codes\n" + (ctx.settings.h5_link_secret or "").encode()).digest()
-    return hmac.new(key, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.secret, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _hashed_with_an_accepted_key(ctx: Context, stored: str, phone: str, code: str) -> bool:
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: hmac.compare_digest(stored, _hash(key, phone, code))) is not None
