@@ -28,7 +28,7 @@ def aliyun() -> Iterator[AliyunSmsFake]:
 def site(database_url: str, aliyun: AliyunSmsFake) -> Iterator[Site]:
     """The browser tests' site, with EVPERKS_SMS_PROVIDER=aliyun pointing at the fake."""
     port = free_port()
-    settings = Settings(database_url=database_url, sandbox=True, scheduler=False, h5_link_secret="browser-test-secret",
+    settings = Settings(database_url=database_url, sandbox=True, scheduler=False,
                         public_base_url=f"http://127.0.0.1:{port}", sms_provider="aliyun",
                         sms_aliyun_access_key_id=aliyun.access_key_id,
                         sms_aliyun_access_key_secret=aliyun.access_key_secret, sms_aliyun_sign_name="易充会员",

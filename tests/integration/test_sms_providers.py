@@ -172,7 +172,7 @@ def test_the_h5_page_tells_the_member_the_sms_failed_and_keeps_the_number(provid
     name, fake, ctx, _ = provider
     *_, business_refusal = PROVIDERS[name]
     fake.fail_next(business_refusal)
-    with TestClient(create_app(ctx=configured(ctx, scheduler=False, h5_link_secret="s" * 32))) as client:
+    with TestClient(create_app(ctx=configured(ctx, scheduler=False))) as client:
         page = client.post("/h5/register", data={"action": "send", "phone": PHONE})
         assert page.status_code == 503
         assert "短信发送失败，请稍后再试" in page.text and f'value="{PHONE}"' in page.text
