@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from evperks.app import create_app
 from evperks.db.tables_web import sms_codes
 from evperks.services import sms
+from evperks.services.context import Context
 from evperks.services.errors import Conflict
 from tests import factories as f
 from tests.sms_fakes import AliyunSmsFake, Message, TencentSmsFake, closed_port_url
@@ -24,43 +27,60 @@ NOON = f.local(2026, 3, 12, 12)
 PHONE = "13900000001"
 
 
-def aliyun_settings(fake: AliyunSmsFake, **changes) -> dict:
-    return {"sms_provider": "aliyun", "sms_aliyun_access_key_id": fake.access_key_id,
-            "sms_aliyun_access_key_secret": fake.access_key_secret, "sms_aliyun_sign_name": "易充会员",
-            "sms_aliyun_template_code": "SMS_300000001", "sms_aliyun_endpoint": fake.url, **changes}
-
-
-def tencent_settings(fake: TencentSmsFake, **changes) -> dict:
-    return {"sms_provider": "tencent", "sms_tencent_secret_id": fake.secret_id,
-            "sms_tencent_secret_key": fake.secret_key, "sms_tencent_sdk_app_id": fake.sdk_app_id,
-            "sms_tencent_sign_name": "易充会员", "sms_tencent_template_id": "1800001",
-            "sms_tencent_endpoint": fake.url, **changes}
-
-
-PROVIDERS = {
-    "aliyun": (AliyunSmsFake, aliyun_settings, lambda code: Message(PHONE, "易充会员", "SMS_300000001", {"code": code}),
-               "SignatureDoesNotMatch", "isv.BUSINESS_LIMIT_CONTROL"),
-    "tencent": (TencentSmsFake, tencent_settings, lambda code: Message("+86" + PHONE, "易充会员", "1800001", [code]),
-                "AuthFailure.SignatureFailure", "LimitExceeded.PhoneNumberDailyLimit"),
-}
-WRONG_SECRET = {"aliyun": {"sms_aliyun_access_key_secret": "not-the-secret"},
-                "tencent": {"sms_tencent_secret_key": "not-the-secret"}}
-ENDPOINT = {"aliyun": "sms_aliyun_endpoint", "tencent": "sms_tencent_endpoint"}
-
-
 def configured(ctx, **settings):
     """``ctx`` outside sandbox mode with these settings (the provider is built as the application would)."""
     return type(ctx)(db=ctx.db, clock=ctx.clock,
                      settings=ctx.settings.model_copy(update={"sandbox": False, **settings}))
 
 
-@pytest.fixture(params=sorted(PROVIDERS))
-def provider(request, ctx):
-    """(name, the running fake, a context configured for it, the message the fake should get for a code)."""
-    make_fake, settings_for, message, *_ = PROVIDERS[request.param]
+@dataclass
+class Case:
+    """One provider under test: its running fake, a context configured for it, and what to expect of it."""
+
+    name: str
+    fake: AliyunSmsFake | TencentSmsFake
+    ctx: Context
+    wrong_secret: dict  # settings whose signatures the fake refuses
+    endpoint_setting: str
+    signature_refusal: str  # the provider's error code for a refused signature
+    business_refusal: str  # an error code the provider answers for a message it will not send
+
+    def expected(self, code: str) -> Message:
+        if self.name == "aliyun":
+            return Message(PHONE, "易充会员", "SMS_300000001", {"code": code})
+        return Message("+86" + PHONE, "易充会员", "1800001", [code])
+
+    @staticmethod
+    def code_in(message: Message) -> str:
+        return message.params["code"] if isinstance(message.params, dict) else message.params[0]
+
+
+def aliyun_case(ctx, fake: AliyunSmsFake) -> Case:
+    settings = {"sms_provider": "aliyun", "sms_aliyun_access_key_id": fake.access_key_id,
+                "sms_aliyun_access_key_secret": fake.access_key_secret, "sms_aliyun_sign_name": "易充会员",
+                "sms_aliyun_template_code": "SMS_300000001", "sms_aliyun_endpoint": fake.url}
+    return Case("aliyun", fake, configured(ctx, **settings), {"sms_aliyun_access_key_secret": "not-the-secret"},
+                "sms_aliyun_endpoint", "SignatureDoesNotMatch", "isv.BUSINESS_LIMIT_CONTROL")
+
+
+def tencent_case(ctx, fake: TencentSmsFake) -> Case:
+    settings = {"sms_provider": "tencent", "sms_tencent_secret_id": fake.secret_id,
+                "sms_tencent_secret_key": fake.secret_key, "sms_tencent_sdk_app_id": fake.sdk_app_id,
+                "sms_tencent_sign_name": "易充会员", "sms_tencent_template_id": "1800001",
+                "sms_tencent_endpoint": fake.url}
+    return Case("tencent", fake, configured(ctx, **settings), {"sms_tencent_secret_key": "not-the-secret"},
+                "sms_tencent_endpoint", "AuthFailure.SignatureFailure", "LimitExceeded.PhoneNumberDailyLimit")
+
+
+CASES = {"aliyun": (AliyunSmsFake, aliyun_case), "tencent": (TencentSmsFake, tencent_case)}
+
+
+@pytest.fixture(params=sorted(CASES))
+def provider(request, ctx) -> Iterator[Case]:
+    make_fake, case = CASES[request.param]
     ctx.clock.move_to(NOON)
     with make_fake() as fake:
-        yield request.param, fake, configured(ctx, **settings_for(fake)), message
+        yield case(ctx, fake)
 
 
 def stored_codes(ctx) -> list:
@@ -80,116 +100,99 @@ def refused_send(ctx, caplog) -> str:
 
 
 def test_a_code_goes_through_the_providers_sdk_to_its_endpoint_and_then_verifies(provider):
-    name, fake, ctx, message = provider
-    sent = sms.request_code(ctx, phone=PHONE)
-    assert (sent.provider, sent.shown_code, sent.expires_at) == (name, None, NOON + sms.CODE_TTL)
-    (received,) = fake.sent
-    code = received.params["code"] if name == "aliyun" else received.params[0]
-    assert len(code) == 6 and code.isdigit() and received == message(code)
-    assert sms.check_code(ctx, phone=PHONE, code=code) == PHONE
+    sent = sms.request_code(provider.ctx, phone=PHONE)
+    assert (sent.provider, sent.shown_code, sent.expires_at) == (provider.name, None, NOON + sms.CODE_TTL)
+    (received,) = provider.fake.sent
+    code = provider.code_in(received)
+    assert len(code) == 6 and code.isdigit() and received == provider.expected(code)
+    assert sms.check_code(provider.ctx, phone=PHONE, code=code) == PHONE
 
 
 def test_wrong_credentials_are_refused_by_the_endpoint_and_count_for_nothing(provider, caplog):
-    name, fake, ctx, _ = provider
-    *_, signature_refusal, _ = PROVIDERS[name]
-    wrong = configured(ctx, **WRONG_SECRET[name])
-    logged = refused_send(wrong, caplog)
-    assert fake.refusals == [signature_refusal] and fake.sent == []
-    assert logged == f"SMS provider {name} did not send a code to 139****0001: {signature_refusal}"
-    assert stored_codes(ctx) == []
-    assert sms.request_code(ctx, phone=PHONE).provider == name  # at once: no resend interval was started
-    assert len(fake.sent) == 1
+    logged = refused_send(configured(provider.ctx, **provider.wrong_secret), caplog)
+    assert provider.fake.refusals == [provider.signature_refusal] and provider.fake.sent == []
+    assert logged == f"SMS provider {provider.name} did not send a code to 139****0001: {provider.signature_refusal}"
+    assert stored_codes(provider.ctx) == []
+    assert sms.request_code(provider.ctx, phone=PHONE).provider == provider.name  # at once: no interval started
+    assert len(provider.fake.sent) == 1
 
 
 def test_a_provider_error_code_fails_cleanly_logs_the_code_and_leaves_no_usable_code(provider, caplog):
-    name, fake, ctx, _ = provider
-    *_, business_refusal = PROVIDERS[name]
-    fake.fail_next(business_refusal)
-    logged = refused_send(ctx, caplog)
-    (failed,) = fake.failed
-    unsent = failed.params["code"] if name == "aliyun" else failed.params[0]
-    assert business_refusal in logged and unsent not in caplog.text
-    assert stored_codes(ctx) == []
+    provider.fake.fail_next(provider.business_refusal)
+    logged = refused_send(provider.ctx, caplog)
+    (failed,) = provider.fake.failed
+    unsent = provider.code_in(failed)
+    assert provider.business_refusal in logged and unsent not in caplog.text
+    assert stored_codes(provider.ctx) == []
     with pytest.raises(sms.Invalid) as refused:  # the code the provider refused cannot be used
-        sms.check_code(ctx, phone=PHONE, code=unsent)
+        sms.check_code(provider.ctx, phone=PHONE, code=unsent)
     assert refused.value.errors == [("code", sms.NO_CODE)]
 
 
 def test_an_unreachable_endpoint_fails_cleanly(provider, caplog):
-    name, _, ctx, _ = provider
-    unreachable = configured(ctx, **{ENDPOINT[name]: closed_port_url()})
-    logged = refused_send(unreachable, caplog)
-    assert logged.startswith(f"SMS provider {name} did not send a code to 139****0001: ")
-    assert stored_codes(ctx) == []
+    logged = refused_send(configured(provider.ctx, **{provider.endpoint_setting: closed_port_url()}), caplog)
+    assert logged.startswith(f"SMS provider {provider.name} did not send a code to 139****0001: ")
+    assert stored_codes(provider.ctx) == []
 
 
 def test_an_endpoint_that_never_answers_fails_when_the_timeout_ends(provider, caplog):
-    name, fake, ctx, _ = provider
-    fake.hang()
-    refused_send(configured(ctx, sms_timeout_seconds=0.5), caplog)
-    assert stored_codes(ctx) == [] and fake.sent == []
+    provider.fake.hang()
+    refused_send(configured(provider.ctx, sms_timeout_seconds=0.5), caplog)
+    assert stored_codes(provider.ctx) == [] and provider.fake.sent == []
 
 
 def test_after_failures_the_member_still_gets_five_codes_that_hour(provider, caplog):
-    name, fake, ctx, _ = provider
-    *_, business_refusal = PROVIDERS[name]
-    fake.fail_next(business_refusal, business_refusal, business_refusal)
+    ctx = provider.ctx
+    provider.fake.fail_next(*[provider.business_refusal] * 3)
     for _ in range(3):
         refused_send(ctx, caplog)
     for minute in range(sms.MAX_PER_HOUR):
         ctx.clock.move_to(NOON + timedelta(minutes=minute))
         sms.request_code(ctx, phone=PHONE)
-    assert len(fake.sent) == sms.MAX_PER_HOUR and len(stored_codes(ctx)) == sms.MAX_PER_HOUR
+    assert len(provider.fake.sent) == sms.MAX_PER_HOUR and len(stored_codes(ctx)) == sms.MAX_PER_HOUR
     ctx.clock.move_to(NOON + timedelta(minutes=30))
     with pytest.raises(Conflict, match="an hour"):
         sms.request_code(ctx, phone=PHONE)
 
 
 def test_ten_parallel_requests_for_one_phone_send_one_code(provider):
-    _, fake, ctx, _ = provider
-
     def ask(_):
         try:
-            return sms.request_code(ctx, phone=PHONE).provider
+            return sms.request_code(provider.ctx, phone=PHONE).provider
         except Conflict as exc:
             return exc.errors[0][1]
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         outcomes = sorted(pool.map(ask, range(10)))
-    assert outcomes == sorted([provider[0]] + [sms.TOO_SOON] * 9)
-    assert len(fake.sent) == 1 and len(stored_codes(ctx)) == 1
+    assert outcomes == sorted([provider.name] + [sms.TOO_SOON] * 9)
+    assert len(provider.fake.sent) == 1 and len(stored_codes(provider.ctx)) == 1
 
 
 def test_a_provider_missing_a_setting_stops_the_application_at_start_naming_it(provider):
-    name, fake, ctx, _ = provider
-    setting = "sms_aliyun_sign_name" if name == "aliyun" else "sms_tencent_sdk_app_id"
-    missing = configured(ctx, **{setting: None})
-    with pytest.raises(ValueError, match=f"EVPERKS_SMS_PROVIDER='{name}' needs EVPERKS_{setting.upper()}$"):
-        create_app(ctx=missing)
+    setting = "sms_aliyun_sign_name" if provider.name == "aliyun" else "sms_tencent_sdk_app_id"
+    with pytest.raises(ValueError, match=f"EVPERKS_SMS_PROVIDER='{provider.name}' needs EVPERKS_{setting.upper()}$"):
+        create_app(ctx=configured(provider.ctx, **{setting: None}))
 
 
 def test_the_h5_page_tells_the_member_the_sms_failed_and_keeps_the_number(provider):
-    name, fake, ctx, _ = provider
-    *_, business_refusal = PROVIDERS[name]
-    fake.fail_next(business_refusal)
-    with TestClient(create_app(ctx=configured(ctx, scheduler=False))) as client:
+    provider.fake.fail_next(provider.business_refusal)
+    with TestClient(create_app(ctx=configured(provider.ctx, scheduler=False))) as client:
         page = client.post("/h5/register", data={"action": "send", "phone": PHONE})
         assert page.status_code == 503
         assert "短信发送失败，请稍后再试" in page.text and f'value="{PHONE}"' in page.text
         again = client.post("/h5/register", data={"action": "send", "phone": PHONE})
         assert again.status_code == 200 and "短信发送失败" not in again.text
-    assert len(fake.sent) == 1
+    assert len(provider.fake.sent) == 1
 
 
 def test_a_provider_whose_sdk_is_not_installed_stops_the_application_at_start_saying_what_to_install(
         provider, monkeypatch):
-    name, fake, ctx, _ = provider
     sdk = {"aliyun": "alibabacloud_dysmsapi20170525.client", "tencent": "tencentcloud.sms.v20210111.sms_client"}
-    monkeypatch.setitem(sys.modules, sdk[name], None)  # what an import finds when the package is absent
-    monkeypatch.delitem(sys.modules, f"evperks.services.sms_providers.{name}", raising=False)
-    hint = rf"EVPERKS_SMS_PROVIDER='{name}' cannot be loaded: .*\(pip install 'evperks\[{name}\]'\)$"
+    monkeypatch.setitem(sys.modules, sdk[provider.name], None)  # what an import finds when the package is absent
+    monkeypatch.delitem(sys.modules, f"evperks.services.sms_providers.{provider.name}", raising=False)
+    hint = rf"EVPERKS_SMS_PROVIDER='{provider.name}' cannot be loaded: .*\(pip install 'evperks\[{provider.name}\]'\)$"
     with pytest.raises(ValueError, match=hint):
-        create_app(ctx=configured(ctx, sms_timeout_seconds=4.0))  # settings unlike any built provider's
+        create_app(ctx=configured(provider.ctx, sms_timeout_seconds=4.0))  # settings unlike any built provider's
 
 
 class ExplodingProvider:
