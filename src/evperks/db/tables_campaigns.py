@@ -15,7 +15,7 @@ from sqlalchemy import (
            Table,
            Text,
            UniqueConstraint,
-    text,
+           text,
 )
 
 from evperks.db.base import BigId, metadata
