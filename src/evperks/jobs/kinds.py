@@ -66,7 +66,8 @@ def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     # Between batches: stop for a shutdown, or when another worker took the run over; the next run
     # resumes after the last committed batch.
-    return run_one_time_grant(ctx, payload["campaign_id"], after_batch=lambda _: checkpoint())
+    return run_one_time_grant(ctx, payload["campaign_id"], batch_size=ctx.settings.one_time_batch_size,
+                              after_batch=lambda _: checkpoint())
 
 
 def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
