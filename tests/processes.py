@@ -29,7 +29,7 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "evperks", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_for(outcome: Callable[[], object], what: str, *, timeout: float = 60, process: subprocess.Popen | None = None):
+def wait_for(outcome: Callable[[], object], what: str, *, timeout: float = 120, process: subprocess.Popen | None = None):
     """Poll until ``outcome()`` is truthy (another process produces it) and return it; fail at the deadline
     or as soon as ``process`` has exited."""
     deadline = time.monotonic() + timeout
@@ -47,4 +47,4 @@ def wait_until_serving(base_url: str, process: subprocess.Popen) -> None:
         except httpx.TransportError:
             return False
 
-    wait_for(up, f"{base_url} answers", process=process)
+    wait_for(up, f"{base_url} answers", process=process, timeout=240)  # a loaded CI machine starts slowly
