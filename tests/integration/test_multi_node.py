@@ -18,19 +18,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from evperks.config import Settings
 from evperks.db.database import PGBOUNCER_PARAM
-from evperks.db.tables import campaign_packages, campaigns, charge_orders, jobs, members, vouchers
+from evperks.db.tables import campaign_packages, campaigns, charge_orders, jobs, vouchers
 from evperks.services.access import create_api_key
-from evperks.services.campaigns import binding, jobkeys, lifecycle
+from evperks.services.campaigns import jobkeys
 from evperks.services.context import Context
-from evperks.services.member_search import MemberFilter
 from tests import factories as f
 from tests.conftest import empty_all_tables
 from tests.integration.test_campaign_triggers import insert_campaign
+from tests.integration.test_worker_processes import insert_members, publish_one_time_grant
 from tests.live import free_port
 from tests.processes import SRC, evperks_env, start, wait_for, wait_until_serving
 
@@ -78,18 +78,8 @@ def arrange(ctx: Context) -> dict:
     f.station(ctx)
     template = f.template(ctx)
     reward = [{"template_id": template["id"], "quantity": 1}]
-    registered = f.local(2026, 1, 1)
-    with ctx.db.write() as conn:
-        conn.execute(insert(members), [
-            {"id": f"bound{n:04d}", "phone": f"137{n:08d}", "invite_code": f"B{n:07d}", "registered_at": registered,
-             "created_at": registered}
-            for n in range(BOUND)
-        ])
-    one_time = lifecycle.create_campaign(ctx, fields={
-        "type": "one_time", "name": "老用户回馈", "start_at": f.local(2026, 3, 11), "end_at": f.local(2026, 4, 1),
-        "issue_at": ISSUE_AT, "rules_text": "每人一份", "total_packages": BOUND, "reward": reward})
-    binding.bind_members(ctx, one_time["id"], flt=MemberFilter())
-    lifecycle.publish_campaign(ctx, one_time["id"])
+    insert_members(ctx, BOUND)
+    one_time = publish_one_time_grant(ctx, issue_at=ISSUE_AT, total=BOUND, reward=reward)
     settlers = [f.member(ctx)["id"] for _ in range(SETTLERS)]
     held = {member: f.give(ctx, member, template["id"])[0] for member in settlers}
     registration = insert_campaign(ctx, type="registration", total=REGISTRATION_BUDGET, reward=reward)
@@ -97,7 +87,7 @@ def arrange(ctx: Context) -> dict:
     return {
         "platform": create_api_key(ctx, name="platform", role="platform"),
         "admin": create_api_key(ctx, name="admin", role="admin"),
-        "one_time": one_time["id"], "registration": registration, "referral": referral, "held": held,
+        "one_time": one_time, "registration": registration, "referral": referral, "held": held,
         "inviter": f.member(ctx)["invite_code"],
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,25 +28,35 @@ ISSUE_AT = f.local(2026, 3, 12, 10)
 pytestmark = pytest.mark.slow
 
 
-def one_time_grant_due(ctx: Context) -> int:
-    """A one-time campaign binding MEMBERS members, its issue_at reached on the sandbox clock."""
-    ctx.clock.move_to(f.local(2026, 3, 10, 9))
+def insert_members(ctx: Context, count: int) -> None:
+    """``count`` members at once (the services register one at a time, too slow for thousands)."""
     registered = f.local(2026, 1, 1)
     with ctx.db.write() as conn:
         conn.execute(insert(members), [
             {"id": f"m{n:05d}", "phone": f"137{n:08d}", "invite_code": f"K{n:07d}", "registered_at": registered,
              "created_at": registered}
-            for n in range(MEMBERS)
+            for n in range(count)
         ])
-    template = f.template(ctx)
+
+
+def publish_one_time_grant(ctx: Context, *, issue_at: datetime, total: int, reward: list[dict]) -> int:
+    """A one-time campaign (window 2026-03-11 to 04-01) binding every member; the clock must be before 03-11."""
     campaign = lifecycle.create_campaign(ctx, fields={
         "type": "one_time", "name": "老用户回馈", "start_at": f.local(2026, 3, 11), "end_at": f.local(2026, 4, 1),
-        "issue_at": ISSUE_AT, "rules_text": "每人一份", "total_packages": MEMBERS,
-        "reward": [{"template_id": template["id"], "quantity": 1}]})
+        "issue_at": issue_at, "rules_text": "每人一份", "total_packages": total, "reward": reward})
     binding.bind_members(ctx, campaign["id"], flt=MemberFilter())
     lifecycle.publish_campaign(ctx, campaign["id"])
-    ctx.clock.move_to(ISSUE_AT)
     return campaign["id"]
+
+
+def one_time_grant_due(ctx: Context) -> int:
+    """A one-time campaign binding MEMBERS members, its issue_at reached on the sandbox clock."""
+    ctx.clock.move_to(f.local(2026, 3, 10, 9))
+    insert_members(ctx, MEMBERS)
+    reward = [{"template_id": f.template(ctx)["id"], "quantity": 1}]
+    campaign_id = publish_one_time_grant(ctx, issue_at=ISSUE_AT, total=MEMBERS, reward=reward)
+    ctx.clock.move_to(ISSUE_AT)
+    return campaign_id
 
 
 def packages_given(ctx: Context) -> int:

@@ -105,7 +105,8 @@ def renew_lease(ctx: Context, job: ClaimedJob, *, real_now: datetime | None = No
 
 def release(ctx: Context, job: ClaimedJob) -> bool:
     """Give an unfinished run back (a graceful shutdown): pending again at once, and the claim does not
-    count as an attempt. False when the claim was already lost."""
+    count as an attempt. False when the claim was already lost. (The next claim restores the same
+    ``attempts``; the token stays unique because a stopping scheduler's identity never claims again.)"""
     with ctx.db.write() as conn:
         released = update(jobs).where(_still_held(job)).values(
             status="pending", locked_by=None, locked_until=None, attempts=jobs.c.attempts - 1
