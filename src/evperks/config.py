@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _sandbox_payments_need_sandbox_mode(self) -> Settings:
+        if self.payment_provider == "sandbox" and not self.sandbox:
+            raise ValueError("EVPERKS_PAYMENT_PROVIDER=sandbox needs EVPERKS_SANDBOX=1 (its pay page exists only there)")
+        return self
 
     @cached_property
     def zone(self) -> ZoneInfo:

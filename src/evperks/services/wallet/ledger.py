@@ -16,7 +16,7 @@ from evperks.services.errors import Conflict, Invalid
 from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
 
-KINDS = ("recharge", "payment", "refund")
+KINDS = ("recharge", "payment", "refund", "refund_reversal")
 
 
 def post_entry(
@@ -121,6 +121,10 @@ def _refund_out(row) -> dict:
         "wallet_balance_fen": row.balance_after_fen,
         "ledger_id": row.id,
         "created_at": row.created_at,
+        "via": "outside",
+        "order_no": None,
+        "status": "success",
+        "failure": None,
     }
 
 
