@@ -54,13 +54,16 @@ def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: boo
 
 def sync_recharge(ctx: Context, order_no: str) -> dict:
     """Ask WeChat Pay about a pending recharge and confirm it when it was paid (the member came back
-    before the notification did); the recharge as it is afterwards. A failed query changes nothing."""
+    before the notification did); the recharge as it is afterwards. A failed query, or a payment
+    refused (another amount), changes nothing and is logged."""
     recharge = get_recharge(ctx, order_no)
     if recharge["status"] == "pending" and recharge["provider"] == "wechat":
         try:
             _confirm_if_paid(ctx, wechat_for(ctx).query(order_no))
         except WechatPayError as exc:
             log.warning("querying %s failed: %s", order_no, exc)
+        except Conflict as exc:  # paid, but not as ordered (another amount): an operator must look
+            log.error("recharge %s was paid at WeChat Pay but is refused: %s", order_no, exc.detail)
         recharge = get_recharge(ctx, order_no)
     return recharge
 
