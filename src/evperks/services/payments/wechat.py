@@ -171,8 +171,9 @@ class WechatProvider:
             # Without this the library would look the serial up among platform certificates, by
             # downloading them: anyone could make evperks call WeChat Pay.
             raise NotificationRefused("Wechatpay-Serial is not our WeChat Pay public key id")
+        api = self._api  # unconfigured: 503, not a refused notification
         try:
-            data = self._api.callback(lower, body.decode("utf-8"))
+            data = api.callback(lower, body.decode("utf-8"))
         except Exception as exc:  # noqa: BLE001 - the library raises bare Exception for unsupported input
             raise NotificationRefused(f"the notification is not readable: {exc}") from exc
         if not data:
