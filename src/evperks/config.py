@@ -80,5 +80,11 @@ class Settings(BaseSettings):
         return self.payment_provider or ("sandbox" if self.sandbox else "platform")
 
     @property
+    def wechat_pay_enabled(self) -> bool:
+        """WeChat Pay's notify endpoint and sync job run: it is the provider, or it was (a merchant id is
+        still set, so late notifications and pending refunds are still handled)."""
+        return self.effective_payment_provider == "wechat" or bool(self.wechat_mchid)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

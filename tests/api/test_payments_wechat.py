@@ -162,6 +162,7 @@ def test_when_wechat_pay_is_down_the_pay_page_says_so_and_the_recharge_stays_pen
     fake.down = True
     page = api.client.get("/h5/recharges/R1/pay", follow_redirects=False)
     assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+    assert "暂时无法连接微信支付" in page.text
     assert status(api) == "pending"
 
 
@@ -435,3 +436,11 @@ def test_a_refund_through_wechat_pay_needs_a_refund_no(api, fake, member):
     answer = refund(api, member["id"], refund_no=None)
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "refund_no"
     assert balance(api, member["id"]) == 10000
+
+
+def test_an_outside_refund_cannot_reuse_a_wechat_refund_no(api, fake, member):
+    paid_recharge(api, fake, member["id"])
+    assert refund(api, member["id"]).status_code == 201
+    reused = refund(api, member["id"], via="outside")
+    assert reused.status_code == 409 and reused.json()["errors"][0]["field"] == "refund_no"
+    assert balance(api, member["id"]) == 7000

@@ -59,14 +59,14 @@ def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_wechat_sync(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    if ctx.settings.effective_payment_provider != "wechat":
-        return {"skipped": "EVPERKS_PAYMENT_PROVIDER is not wechat"}
+    if not ctx.settings.wechat_pay_enabled:
+        return {"skipped": "WeChat Pay is not configured"}
     return {**sweep_recharges(ctx), **sweep_refunds(ctx)}
 
 
 def _next_wechat_sync(ctx: Context, after: datetime) -> datetime:
     """Every minute on aligned slots with WeChat Pay; hourly otherwise (an idle task)."""
-    step = WECHAT_SYNC_SECONDS if ctx.settings.effective_payment_provider == "wechat" else 3600
+    step = WECHAT_SYNC_SECONDS if ctx.settings.wechat_pay_enabled else 3600
     return datetime.fromtimestamp((int(after.timestamp()) // step + 1) * step, UTC)
 
 

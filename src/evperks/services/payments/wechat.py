@@ -147,6 +147,10 @@ class WechatProvider:
     def _api(self) -> _Client:
         return client(self._settings)
 
+    def check_configured(self) -> None:
+        """503 (Unavailable) naming the missing settings, before anything is written."""
+        client(self._settings)
+
     # --- PaymentProvider ----------------------------------------------------------------------------
     def create_payment(self, *, order_no: str, member_id: str, amount_fen: int) -> PaymentStart:
         """Our own H5 page that prepays (JSAPI inside WeChat, H5 outside): prepaying needs the member's

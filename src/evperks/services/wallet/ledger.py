@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from evperks.db.tables import members
-from evperks.db.tables_wallet import recharges, wallet_ledger
+from evperks.db.tables_wallet import provider_refunds, recharges, wallet_ledger
 from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
@@ -98,7 +98,9 @@ def refund_wallet(
             select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
         ).first()
         if earlier is not None:
-            if (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
+            through_provider = conn.execute(select(provider_refunds.c.refund_no)
+                                            .where(provider_refunds.c.refund_no == ref)).first()
+            if through_provider or (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
                 raise Conflict("this refund_no was already used with different content", field="refund_no")
             return _refund_out(earlier), False
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=ref, now=now,

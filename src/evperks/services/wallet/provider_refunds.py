@@ -45,6 +45,8 @@ def refund_through_provider(
         raise Invalid("a reason is required", field="reason")
     if amount_fen <= 0:
         raise Invalid("must be greater than 0", field="amount_fen")
+    provider = wechat_for(ctx)
+    provider.check_configured()
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         lock_member(conn, member_id)
@@ -66,7 +68,7 @@ def refund_through_provider(
             refund_no=refund_no, member_id=member_id, order_no=recharge.order_no, provider="wechat",
             amount_fen=amount_fen, status="pending", reason=reason, created_by=created_by, created_at=now))
     try:
-        event = wechat_for(ctx).refund(refund_no=refund_no, txn_id=recharge.provider_txn_id, amount_fen=amount_fen,
+        event = provider.refund(refund_no=refund_no, txn_id=recharge.provider_txn_id, amount_fen=amount_fen,
                                        total_fen=recharge.amount_fen, reason=reason)
     except WechatPayError as exc:
         if exc.definitive:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from evperks.services import h5_views, members, payments, wallet
-from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
+from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from evperks.services.wallet import wechat_pay as wechat_pay_service
 from evperks.web.forms import yuan_to_fen
 from evperks.web.h5.session import H5Route, MemberDep, check_form, page
@@ -90,6 +90,8 @@ def wechat_pay(request: Request, member: MemberDep, order_no: Annotated[str, Pat
                                                    client_ip=client_ip)
     except (NotFound, Conflict):  # another member's order, or one already paid or cancelled
         return RedirectResponse(RECHARGES, status_code=303)
+    except Unavailable:
+        return page(request, member, "h5/wechat_pay.html", tab="me", status=503, unavailable=True)
     return_url = f"{ctx.settings.public_base_url.rstrip('/')}/h5/recharges/{quote(order_no)}/return"
     if "h5_url" in started:
         joiner = "&" if "?" in started["h5_url"] else "?"
