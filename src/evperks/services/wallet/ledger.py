@@ -74,6 +74,16 @@ def ledger_out(row) -> dict:
     }
 
 
+def checked_refund(amount_fen: int, reason: str) -> str:
+    """The reason, trimmed; 422 for an empty reason or an amount that is not positive."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("a reason is required", field="reason")
+    if amount_fen <= 0:
+        raise Invalid("must be greater than 0", field="amount_fen")
+    return reason
+
+
 def refund_wallet(
     ctx: Context,
     *,
@@ -85,11 +95,7 @@ def refund_wallet(
 ) -> tuple[dict, bool]:
     """Pay unused balance back (退款) with a reason; never more than the balance (409). With a
     ``refund_no`` a repeat returns the first refund (False) instead of refunding twice."""
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("a reason is required", field="reason")
-    if amount_fen <= 0:
-        raise Invalid("must be greater than 0", field="amount_fen")
+    reason = checked_refund(amount_fen, reason)
     ref = refund_no or "RF-" + uuid.uuid4().hex
     now = ctx.clock.now()
     with ctx.db.write() as conn:

@@ -22,7 +22,7 @@ from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member
 from evperks.services.payments import wechat_for
 from evperks.services.payments.wechat import RefundEvent, WechatPayError
-from evperks.services.wallet.ledger import post_entry
+from evperks.services.wallet.ledger import checked_refund, post_entry
 
 log = logging.getLogger("evperks.payments.wechat")
 SWEEP_BATCH = 200
@@ -40,11 +40,7 @@ def refund_through_provider(
 ) -> tuple[dict, bool]:
     """Debit the wallet and ask WeChat Pay to refund; the refund (status pending, success or failed)
     and whether this call made it. The same refund_no again returns it; with other content 409."""
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("a reason is required", field="reason")
-    if amount_fen <= 0:
-        raise Invalid("must be greater than 0", field="amount_fen")
+    reason = checked_refund(amount_fen, reason)
     provider = wechat_for(ctx)
     provider.check_configured()
     now = ctx.clock.now()

@@ -28,8 +28,8 @@ SWEEP_BATCH = 200
 
 
 def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: bool, client_ip: str) -> dict:
-    """Prepay the member's pending WeChat Pay recharge: ``{"jsapi": params}`` inside WeChat when the
-    platform set the member's openid, else ``{"h5_url": url}``. 404 for another member's order, 409 when
+    """Prepay the member's pending WeChat Pay recharge: ``{"jsapi": params, "amount_fen"}`` inside WeChat
+    when the platform set the member's openid, else ``{"h5_url": url, "amount_fen"}``. 404 for another member's order, 409 when
     it is no longer pending, 503 when WeChat Pay cannot be reached or refuses."""
     with ctx.db.read() as conn:
         row = conn.execute(select(recharges).where(recharges.c.order_no == order_no,
@@ -43,9 +43,11 @@ def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: boo
     provider = wechat_for(ctx)
     try:
         if in_wechat and openid:
-            return {"jsapi": provider.jsapi(order_no=order_no, amount_fen=row.amount_fen, openid=openid,
+            return {"amount_fen": row.amount_fen,
+                    "jsapi": provider.jsapi(order_no=order_no, amount_fen=row.amount_fen, openid=openid,
                                             expire_at=expire_at, description=DESCRIPTION)}
-        return {"h5_url": provider.h5(order_no=order_no, amount_fen=row.amount_fen, client_ip=client_ip,
+        return {"amount_fen": row.amount_fen,
+                "h5_url": provider.h5(order_no=order_no, amount_fen=row.amount_fen, client_ip=client_ip,
                                       expire_at=expire_at, description=DESCRIPTION)}
     except WechatPayError as exc:
         log.warning("prepaying %s failed: %s", order_no, exc)

@@ -96,9 +96,8 @@ def wechat_pay(request: Request, member: MemberDep, order_no: Annotated[str, Pat
     if "h5_url" in started:
         joiner = "&" if "?" in started["h5_url"] else "?"
         return RedirectResponse(f"{started['h5_url']}{joiner}{urlencode({'redirect_url': return_url})}", status_code=303)
-    amount = wallet.get_recharge(ctx, order_no)["amount_fen"]
     return page(request, member, "h5/wechat_pay.html", tab="me", params=started["jsapi"], return_url=return_url,
-                amount_fen=amount)
+                amount_fen=started["amount_fen"])
 
 
 @router.get("/recharges/{order_no}/return")
