@@ -88,6 +88,8 @@ def refund_wallet(member_id: PathId, body: sw.RefundIn, ctx: CtxDep) -> Response
     """Refund unused balance with a reason, outside evperks or through WeChat Pay; more than the balance is 409."""
     via = body.via or ("wechat" if ctx.settings.effective_payment_provider == "wechat" else "outside")
     if via == "wechat":
+        if not ctx.settings.wechat_pay_enabled:
+            raise Invalid("WeChat Pay is not configured here", field="via")
         if not body.refund_no:
             raise Invalid("is required for a refund through WeChat Pay", field="refund_no")
         refund, created = refund_through_provider(ctx, member_id=member_id, amount_fen=body.amount_fen,
