@@ -61,6 +61,10 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(member_campaigns.router)
     app.include_router(h5_link.router)
     mount_web(app)
+    if settings.wechat_pay_enabled:
+        from evperks.api.routes import wechat_pay  # noqa: PLC0415 - only where WeChat Pay is configured
+
+        app.include_router(wechat_pay.router)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +53,21 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     log_level: str = "INFO"
+    # --- payments: the provider members pay recharges through (docs/stored-value.md) ---------------
+    payment_provider: Literal["sandbox", "platform", "wechat"] | None = None
+    wechat_mchid: str | None = None
+    wechat_appid: str | None = None
+    wechat_merchant_serial_no: str | None = None
+    wechat_private_key: str | None = None  # PEM content, or the path of a PEM file
+    wechat_apiv3_key: str | None = Field(default=None, min_length=32, max_length=32)
+    wechat_public_key: str | None = None  # 微信支付公钥 (PEM content or path), with its id
+    wechat_public_key_id: str | None = None
+    wechat_cert_dir: str | None = None  # platform certificates instead of the public key
+    wechat_api_base_url: str = "https://api.mch.weixin.qq.com"
+    wechat_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    wechat_notify_window_seconds: int = Field(default=300, ge=30, le=3600)
+    wechat_query_after_minutes: int = Field(default=2, ge=1, le=1440)
+    wechat_close_after_minutes: int = Field(default=30, ge=5, le=24 * 60)
 
     @field_validator("timezone")
     @classmethod
@@ -62,6 +78,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @model_validator(mode="after")
+    def _sandbox_payments_need_sandbox_mode(self) -> Settings:
+        if self.payment_provider == "sandbox" and not self.sandbox:
+            raise ValueError("EVPERKS_PAYMENT_PROVIDER=sandbox needs EVPERKS_SANDBOX=1 (its pay page exists only there)")
+        return self
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -70,6 +92,17 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies carry the Secure flag whenever the public address is https."""
         return self.public_base_url.startswith("https://")
+
+    @property
+    def effective_payment_provider(self) -> str:
+        """EVPERKS_PAYMENT_PROVIDER, by default the sandbox in sandbox mode and the platform otherwise."""
+        return self.payment_provider or ("sandbox" if self.sandbox else "platform")
+
+    @property
+    def wechat_pay_enabled(self) -> bool:
+        """WeChat Pay's notify endpoint and sync job run: it is the provider, or it was (a merchant id is
+        still set, so late notifications and pending refunds are still handled)."""
+        return self.effective_payment_provider == "wechat" or bool(self.wechat_mchid)
 
     @property
     def is_sqlite(self) -> bool:

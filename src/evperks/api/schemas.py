@@ -13,6 +13,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -107,6 +108,23 @@ class MemberOut(BaseModel):
     last_charge_at: datetime | None
     wallet_balance_fen: int
     points_balance: int
+    wechat_openid: str | None = Field(description="the member's openid under EVPERKS_WECHAT_APPID (JSAPI payments)")
+
+
+class MemberPatch(Body):
+    """Only the fields sent change; ``tags`` replaces the member's tags; ``wechat_openid: null`` clears it."""
+
+    phone: text(1, 20) | None = None
+    nickname: Text100 | None = None
+    tags: Annotated[list[Tag], Field(max_length=50)] | None = None
+    wechat_openid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+
+    @field_validator("phone", "nickname", "tags")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class MemberPage(BaseModel):

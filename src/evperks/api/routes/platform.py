@@ -60,6 +60,14 @@ def get_member(member_id: PathId, ctx: CtxDep) -> Response:
     return json_response(members.get_member(ctx, member_id), zone=ctx.zone)
 
 
+@router.patch("/members/{member_id}", response_model=schemas.MemberOut, tags=["members"])
+def update_member(member_id: PathId, body: schemas.MemberPatch, ctx: CtxDep) -> Response:
+    """Change phone, nickname, tags or wechat_openid (only the fields sent); a phone or openid another
+    member has is 409."""
+    member = members.update_member(ctx, member_id, body.model_dump(include=body.model_fields_set), actor="api")
+    return json_response(member, zone=ctx.zone)
+
+
 @router.get("/members/{member_id}/vouchers", response_model=schemas.VoucherPage, tags=["vouchers"])
 def list_member_vouchers(
     member_id: PathId, ctx: CtxDep, status: VoucherStatus | None = None, limit: Limit = 50, cursor: Cursor = None

@@ -5,7 +5,7 @@ centre and the H5 both look for a member's messages with ``read_at IS NULL``. Th
 only unread messages, so it stays small as members read them.
 
 Revision ID: 0011_message_read
-Revises: 0007_secrets
+Revises: 0008_wechat_pay
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_message_read"
-down_revision: str | Sequence[str] | None = "0007_secrets"
+down_revision: str | Sequence[str] | None = "0008_wechat_pay"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
