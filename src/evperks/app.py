@@ -13,7 +13,7 @@ from starlette.responses import Response
 from evperks import __version__
 from evperks.api import errors
 from evperks.api.deps import KeyCache
-from evperks.api.routes import admin, h5_link, member_campaigns, platform
+from evperks.api.routes import admin, h5_link, health, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
 from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(wallet_routes.admin_router)
     app.include_router(member_campaigns.router)
     app.include_router(h5_link.router)
+    app.include_router(health.router)
     mount_web(app)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
@@ -70,12 +71,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         from evperks.api.routes import payments  # noqa: PLC0415 - the sandbox payment provider: sandbox only
 
         app.include_router(payments.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
-        with ctx.db.read() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
