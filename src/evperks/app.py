@@ -17,7 +17,7 @@ from evperks.api.routes import admin, h5_link, health, member_campaigns, platfor
 from evperks.api.routes import campaigns as campaign_routes
 from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
-from evperks.config import Settings
+from evperks.config import Settings, is_loopback_url
 from evperks.services import sms
 from evperks.services.context import Context
 from evperks.web import mount as mount_web
@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     settings = settings or (ctx.settings if ctx else Settings())
     ctx = ctx or Context.from_settings(settings)
     sms.provider_for(ctx)  # a misnamed EVPERKS_SMS_PROVIDER stops the start, not a member's sign-up
+    if not settings.sandbox and is_loopback_url(settings.public_base_url):
+        log.warning("EVPERKS_PUBLIC_BASE_URL is %s: member links, invite QR codes and pay pages will only open "
+                    "on this machine; set it to the address members reach evperks at", settings.public_base_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
