@@ -111,3 +111,6 @@ def ctx(settings: Settings) -> Iterator[Context]:
 @pytest.fixture
 def database(ctx: Context) -> Database:
     return ctx.db
+
+# The installed package's smoke suite runs apart, in a fresh virtualenv (scripts/test-wheel).
+collect_ignore = ["installed"]

@@ -100,7 +100,7 @@ def demo(
             os.remove(database + suffix)
     for line in prepare(settings):
         typer.echo(line)
-    serve(host=host, port=port, workers=1)
+    serve(host=host, port=port, workers=1, forwarded_allow_ips=None)
 
 
 @app.command()
