@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 import uvicorn
 
 from evperks.app import create_app
@@ -41,34 +38,3 @@ def serving(ctx: Context, port: int | None = None) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
 
-
-@contextmanager
-def serve_command(args: list[str], env: dict[str, str], cwd, timeout: float = 60) -> Iterator[tuple[str, list[str]]]:
-    """Run ``args`` (an ``evperks serve`` command line whose ``--port`` is the last argument) as a separate
-    process until the block ends; yields its base URL and its output lines so far (filled as it runs)."""
-    port = args[args.index("--port") + 1]
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)
-    reader.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "serve exited early:\n" + "".join(output)
-            assert time.monotonic() < deadline, "serve did not start:\n" + "".join(output)
-            time.sleep(0.2)
-        yield base, output
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        reader.join(timeout=5)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 import pytest
+from serving import serving_process
 
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, where pip put the `evperks` script
 PG_ADMIN_URL = os.environ.get("EVPERKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -142,35 +141,10 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         platform_key = evperks(env, "keys", "create", "platform", "--role", "platform").strip().splitlines()[-1]
         admin_key = evperks(env, "keys", "create", "ops", "--role", "admin").strip().splitlines()[-1]
         evperks(env, "admin", "create", "alice", "--role", "admin", stdin=PASSWORD + "\n")
-        port = _free_port()
-        log = directory / "serve.log"
-        with open(log, "w") as out:
-            process = subprocess.Popen([str(BIN / "evperks"), "serve", "--port", str(port), "--workers", "2"],
-                                       env=env, cwd=directory, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(base, process, log)
+        command = [str(BIN / "evperks"), "serve", "--port", str(_free_port()), "--workers", "2"]
+        with serving_process(command, env, directory, probe="/readyz") as (base, log):
             deployment = Deployment(base=base, env=env, platform_key=platform_key, admin_key=admin_key)
             _seed(deployment)
             yield deployment
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         assert "Traceback" not in log.read_text(), log.read_text()
 
-
-def _wait_ready(base: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "evperks serve exited:\n" + log.read_text()
-        assert time.monotonic() < deadline, "evperks serve did not become ready:\n" + log.read_text()
-        time.sleep(0.3)

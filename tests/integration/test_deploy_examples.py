@@ -29,7 +29,8 @@ from evperks.services.access import create_admin_user, create_api_key
 from evperks.services.context import Context
 from tests import factories as f
 from tests.conftest import empty_postgresql_database
-from tests.live import free_port, serve_command
+from tests.installed.serving import serving_process
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -144,7 +145,7 @@ def test_nginx_serves_evperks_over_https_with_secure_cookies_and_https_links(tmp
     config = _nginx_config(tmp_path, serve_port, http_port, https_port)
     assert subprocess.run([nginx, "-t", "-c", str(config)], capture_output=True).returncode == 0
     command = [sys.executable, "-m", "evperks", "serve", "--host", "127.0.0.1", "--port", str(serve_port)]
-    with serve_command(command, env, tmp_path):
+    with serving_process(command, env, tmp_path):
         proxy = subprocess.Popen([nginx, "-c", str(config), "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
         try:
             trusted = ssl.create_default_context(cafile=tmp_path / "fullchain.pem")

@@ -14,7 +14,8 @@ from evperks.db.migrate import upgrade
 from evperks.services.access import create_api_key
 from evperks.services.context import Context
 from tests import factories as f
-from tests.live import free_port, serve_command
+from tests.installed.serving import serving_process
+from tests.live import free_port
 
 
 @pytest.mark.parametrize(("host", "fqdn", "expected"), [
@@ -49,7 +50,7 @@ def _served(tmp_path, extra_env: dict[str, str]):
     env |= {"EVPERKS_DATABASE_URL": url, "EVPERKS_SCHEDULER": "false", "EVPERKS_H5_LINK_SECRET": "s" * 32, **extra_env}
     port = free_port()
     command = [sys.executable, "-m", "evperks", "serve", "--port", str(port)]
-    return serve_command(command, env, tmp_path), member, key, port
+    return serving_process(command, env, tmp_path), member, key, port
 
 
 def _h5_link(base: str, member: dict, key: str) -> str:
@@ -60,15 +61,15 @@ def _h5_link(base: str, member: dict, key: str) -> str:
 
 def test_member_links_point_at_the_port_serve_listens_on_and_the_loopback_default_is_warned_about(tmp_path):
     server, member, key, port = _served(tmp_path, {})
-    with server as (base, output):
+    with server as (base, log):
         link = _h5_link(base, member, key)
         assert link.startswith(f"http://127.0.0.1:{port}/h5/enter?")
         assert httpx.get(link, follow_redirects=True).url.path.startswith("/h5")
-    assert f"EVPERKS_PUBLIC_BASE_URL is http://127.0.0.1:{port}" in "".join(output)
+    assert f"EVPERKS_PUBLIC_BASE_URL is http://127.0.0.1:{port}" in log.read_text()
 
 
 def test_a_public_address_set_by_the_operator_wins_and_is_not_warned_about(tmp_path):
     server, member, key, _ = _served(tmp_path, {"EVPERKS_PUBLIC_BASE_URL": "https://perks.example.com"})
-    with server as (base, output):
+    with server as (base, log):
         assert _h5_link(base, member, key).startswith("https://perks.example.com/h5/enter?")
-    assert "EVPERKS_PUBLIC_BASE_URL is" not in "".join(output)
+    assert "EVPERKS_PUBLIC_BASE_URL is" not in log.read_text()
