@@ -96,7 +96,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, sandbox=True, scheduler=False, h5_link_secret="test-secret")
+    return Settings(database_url=database_url, sandbox=True, scheduler=False)
 
 
 @pytest.fixture

@@ -30,8 +30,26 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     h5_link_secret: str | None = None
     h5_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Signing secrets override the ones generated in the database (services.signing_keys); unset is the norm.
+    sandbox_payment_secret: str | None = None
+    sms_code_secret: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
-    sms_provider: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
+    sms_provider: str | None = Field(default=None, pattern=r"^(sandbox|aliyun|tencent|[\w.]+:\w+)$")
+    # The settings of the SMS providers aliyun and tencent (docs/configuration.md, docs/h5.md#sms-providers).
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sms_aliyun_access_key_id: str | None = None
+    sms_aliyun_access_key_secret: str | None = None
+    sms_aliyun_sign_name: str | None = None
+    sms_aliyun_template_code: str | None = None
+    sms_aliyun_template_param: str = Field(default="code", pattern=r"^\w+$")
+    sms_aliyun_endpoint: str = Field(default="https://dysmsapi.aliyuncs.com", pattern=r"^https?://[^/\s]+$")
+    sms_tencent_secret_id: str | None = None
+    sms_tencent_secret_key: str | None = None
+    sms_tencent_sdk_app_id: str | None = None
+    sms_tencent_sign_name: str | None = None
+    sms_tencent_template_id: str | None = None
+    sms_tencent_region: str = Field(default="ap-guangzhou", pattern=r"^[a-z0-9-]+$")
+    sms_tencent_endpoint: str = Field(default="https://sms.tencentcloudapi.com", pattern=r"^https?://[^/\s]+$")
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -20,7 +20,13 @@ from evperks.domain.units import MAX_FEN
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
-ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+# Ids of members, stations and orders, as charging platforms send them (OCPI EVSE ids: BE*BEC*E041503003): the
+# printable characters a URI path segment carries unencoded (RFC 3986 pchar), minus those that read
+# differently elsewhere: "+" (a space to form and query decoders), "&" and "'" (field and quote delimiters).
+# "." and ".." alone are refused: clients resolve them as dot segments, so such an id has no URL.
+ID_CHARACTERS = "A-Z a-z 0-9 - . _ ~ * : @ ! $ ( ) , ; ="
+_ID_CHAR = r"[A-Za-z0-9._~*:@!$(),;=-]"
+ID_PATTERN = rf"^(?:{_ID_CHAR}*[A-Za-z0-9_~*:@!$(),;=-]{_ID_CHAR}*|\.{{3,}})$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, on every engine alike
 
 
@@ -69,6 +75,11 @@ class StationOut(BaseModel):
     id: str
     name: str
     city: str
+
+
+class StationPage(BaseModel):
+    items: list[StationOut]
+    next_cursor: str | None
 
 
 class MemberIn(Body):
@@ -252,6 +263,12 @@ class SettlementOut(BaseModel):
     points_earned: int
     rewards: list[Reward]
     settled_at: datetime | None
+
+
+class ChargeOrderOut(SettlementOut):
+    status: Literal["settled", "partially_refunded", "refunded"]
+    refunded_fen: int
+    refunds: list[dict] = Field(description="the order's refunds, oldest first (none until charge-order refunds exist)")
 
 
 # --- sandbox ---------------------------------------------------------------------------------------

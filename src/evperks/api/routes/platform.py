@@ -15,7 +15,7 @@ from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import VoucherStatus
 from evperks.services import members, stations, vouchers
 from evperks.services.errors import Invalid
-from evperks.services.settlement import ChargeOrder, quote, settle
+from evperks.services.settlement import ChargeOrder, get_order, quote, settle
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
 
@@ -25,6 +25,17 @@ def put_station(station_id: PathId, body: schemas.StationIn, ctx: CtxDep) -> Res
     """Create or update a station (201 when created)."""
     station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city, actor="api")
     return json_response(station, zone=ctx.zone, status=201 if created else 200)
+
+
+@router.get("/stations", response_model=schemas.StationPage, tags=["stations"])
+def list_stations(ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None) -> Response:
+    """Every station, in id order."""
+    return json_response(stations.list_stations(ctx, limit=limit, cursor=cursor), zone=ctx.zone)
+
+
+@router.get("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
+def get_station(station_id: PathId, ctx: CtxDep) -> Response:
+    return json_response(stations.require_station(ctx, station_id), zone=ctx.zone)
 
 
 @router.post("/members", status_code=201, response_model=schemas.MemberOut, tags=["members"])
@@ -76,6 +87,12 @@ def settle_charge_order(body: schemas.ChargeOrderIn, ctx: CtxDep) -> Response:
     result, created = settle(ctx, _order(body, ctx))
     SETTLEMENTS.labels("created" if created else "replayed").inc()
     return json_response(result, zone=ctx.zone, status=201 if created else 200)
+
+
+@router.get("/charge-orders/{order_no}", response_model=schemas.ChargeOrderOut, tags=["settlement"])
+def get_charge_order(order_no: PathId, ctx: CtxDep) -> Response:
+    """A settled order: the settlement's body, its status and its refunds."""
+    return json_response(get_order(ctx, order_no), zone=ctx.zone)
 
 
 def _order(body: schemas.QuoteIn, ctx) -> ChargeOrder:

@@ -15,7 +15,7 @@ __all__ = ["Notification", "NotificationRefused", "PaymentProvider", "PaymentSta
 def provider_for(ctx: Context) -> PaymentProvider | None:
     """The provider members pay through: the sandbox in sandbox mode; otherwise None — the charging
     platform collects the money itself and calls POST /recharges/{order_no}/confirm."""
-    return SandboxProvider.from_settings(ctx.settings) if ctx.settings.sandbox else None
+    return SandboxProvider.for_context(ctx) if ctx.settings.sandbox else None
 
 
 def receive_notification(ctx: Context, provider: PaymentProvider, headers: Mapping[str, str], body: bytes) -> dict:
