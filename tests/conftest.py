@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from evperks.config import Settings
-from evperks.db.database import Database
+from evperks.db.database import Database, postgresql_engine
 from evperks.db.migrate import upgrade
 from evperks.db.tables import metadata
 from evperks.services.context import Context
@@ -29,7 +29,7 @@ ENGINES = ["sqlite", "postgresql"]
 
 def _pg_reachable_or_skip() -> None:
     try:
-        with create_engine(PG_ADMIN_URL).connect() as conn:
+        with postgresql_engine(PG_ADMIN_URL).connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "unreachable"
         if os.environ.get("CI"):
@@ -42,7 +42,7 @@ def empty_postgresql_database() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped when the block ends (skips when unreachable)."""
     _pg_reachable_or_skip()
     name = f"evperks_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = postgresql_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -44,9 +44,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
             yield
         finally:
             if scheduler is not None:
-                thread, stop = scheduler
-                stop.set()
-                thread.join(timeout=10)
+                scheduler.stop()
 
     app = FastAPI(
         title="evperks",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 
@@ -75,10 +76,15 @@ def worker() -> None:
     settings = _settings()
     upgrade(settings.database_url)
     stop = threading.Event()
-    try:
-        Scheduler(_context(settings)).run_forever(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    # The loop runs in its own thread so that the signal handler, which runs in the main thread, never
+    # interrupts it while it holds the stop event's lock. On SIGTERM or SIGINT a batch job gives its
+    # run back at its next batch (pending again at once, for another worker), any other job finishes.
+    loop = threading.Thread(target=Scheduler(_context(settings)).run_forever, args=(stop,), name="evperks-worker")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    loop.start()
+    while loop.is_alive():
+        loop.join(timeout=1)  # a bounded join keeps the main thread responsive to signals
 
 
 @app.command()

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     scheduler: bool = True
     scheduler_interval_seconds: float = Field(default=1.0, gt=0, le=3600)
-    job_lease_seconds: int = Field(default=300, ge=5)
+    job_lease_seconds: int = Field(default=30, ge=5, le=3600)
+    one_time_batch_size: int = Field(default=5000, ge=1, le=100_000)
     voucher_expiry_interval_minutes: int = Field(default=60, ge=1, le=1440)
     api_key_cache_seconds: float = Field(default=30.0, ge=0)
     webhook_url: str | None = None

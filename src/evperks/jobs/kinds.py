@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from evperks.jobs.cadence import next_boundary_or_local_midnight, next_local_midnight
+from evperks.jobs.lease import checkpoint
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.campaigns.lifecycle import end_due, start_due
@@ -63,7 +64,10 @@ def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return run_one_time_grant(ctx, payload["campaign_id"])
+    # Between batches: stop for a shutdown, or when another worker took the run over; the next run
+    # resumes after the last committed batch.
+    return run_one_time_grant(ctx, payload["campaign_id"], batch_size=ctx.settings.one_time_batch_size,
+                              after_batch=lambda _: checkpoint())
 
 
 def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
