@@ -25,6 +25,8 @@ from evperks.services.context import Context
 
 PG_ADMIN_URL = os.environ.get("EVPERKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ENGINES = ["sqlite", "postgresql"]
+# The installed package's smoke suite runs apart, in a fresh virtualenv (scripts/test-wheel).
+collect_ignore = ["installed"]
 
 
 def _pg_reachable_or_skip() -> None:
@@ -111,6 +113,3 @@ def ctx(settings: Settings) -> Iterator[Context]:
 @pytest.fixture
 def database(ctx: Context) -> Database:
     return ctx.db
-
-# The installed package's smoke suite runs apart, in a fresh virtualenv (scripts/test-wheel).
-collect_ignore = ["installed"]

@@ -37,4 +37,3 @@ def serving(ctx: Context, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
