@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from evperks.services.context import Context
 
 PG_ADMIN_URL = os.environ.get("EVPERKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ENGINES = ["sqlite", "postgresql"]
+# The installed package's smoke suite runs apart, in a fresh virtualenv (scripts/test-wheel).
+collect_ignore = ["installed"]
 
 
 def _pg_reachable_or_skip() -> None:
@@ -36,20 +39,38 @@ def _pg_reachable_or_skip() -> None:
         pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}")
 
 
-@pytest.fixture(scope="session")
-def postgresql_database_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test process, dropped at the end."""
+@contextmanager
+def empty_postgresql_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped when the block ends (skips when unreachable)."""
     _pg_reachable_or_skip()
     name = f"evperks_test_{uuid.uuid4().hex[:12]}"
     admin = postgresql_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def empty_database(engine: str, directory: Path) -> Iterator[str]:
+    """A new, empty database on ``engine`` ("sqlite": a file in ``directory``), for tests that need their own."""
+    if engine == "sqlite":
+        yield f"sqlite:///{directory / f'evperks-{uuid.uuid4().hex[:8]}.db'}"
+    else:
+        with empty_postgresql_database() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def postgresql_database_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test process, dropped at the end."""
+    with empty_postgresql_database() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

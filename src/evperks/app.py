@@ -13,11 +13,11 @@ from starlette.responses import Response
 from evperks import __version__
 from evperks.api import errors
 from evperks.api.deps import KeyCache
-from evperks.api.routes import admin, h5_link, member_campaigns, platform
+from evperks.api.routes import admin, h5_link, health, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
 from evperks.api.routes import points as points_routes
 from evperks.api.routes import wallet as wallet_routes
-from evperks.config import Settings
+from evperks.config import Settings, is_loopback_url
 from evperks.services import sms
 from evperks.services.context import Context
 from evperks.web import mount as mount_web
@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     settings = settings or (ctx.settings if ctx else Settings())
     ctx = ctx or Context.from_settings(settings)
     sms.provider_for(ctx)  # a misnamed EVPERKS_SMS_PROVIDER stops the start, not a member's sign-up
+    if not settings.sandbox and is_loopback_url(settings.public_base_url):
+        log.warning("EVPERKS_PUBLIC_BASE_URL is %s: member links, invite QR codes and pay pages will only open "
+                    "on this machine; set it to the address members reach evperks at", settings.public_base_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(wallet_routes.admin_router)
     app.include_router(member_campaigns.router)
     app.include_router(h5_link.router)
+    app.include_router(health.router)
     mount_web(app)
     if settings.wechat_pay_enabled:
         from evperks.api.routes import wechat_pay  # noqa: PLC0415 - only where WeChat Pay is configured
@@ -72,12 +76,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         from evperks.api.routes import payments  # noqa: PLC0415 - the sandbox payment provider: sandbox only
 
         app.include_router(payments.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
-        with ctx.db.read() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -47,16 +47,24 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, min=1, help="Worker processes (each also runs the job scheduler)."),
+    forwarded_allow_ips: str = typer.Option(
+        None, help="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated, * for any); "
+                   "default $FORWARDED_ALLOW_IPS, else 127.0.0.1."),
 ) -> None:
     """Serve the API, admin console and member H5, with the job scheduler in-process."""
     import uvicorn  # noqa: PLC0415
 
+    from evperks.config import listening_base_url  # noqa: PLC0415
     from evperks.db.migrate import upgrade  # noqa: PLC0415
 
+    # Links and QR codes point where this server listens unless the operator names the public address;
+    # the worker processes inherit it through the environment.
+    os.environ.setdefault("EVPERKS_PUBLIC_BASE_URL", listening_base_url(host, port))
     settings = _settings()
     upgrade(settings.database_url)
     uvicorn.run("evperks.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False,
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @app.command()
@@ -97,7 +105,7 @@ def demo(
             os.remove(database + suffix)
     for line in prepare(settings):
         typer.echo(line)
-    serve(host=host, port=port, workers=1)
+    serve(host=host, port=port, workers=1, forwarded_allow_ips=None)
 
 
 @app.command()

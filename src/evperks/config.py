@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from functools import cached_property
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -107,3 +110,32 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+# --- the public address when the operator names none (pkgops) ---------------------------------------------
+WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
+
+
+def listening_base_url(host: str, port: int) -> str:
+    """The address ``serve --host --port`` is reached at, the default ``EVPERKS_PUBLIC_BASE_URL``.
+
+    A wildcard host (0.0.0.0, ::) is not an address anyone can open; the machine's fully qualified name is
+    what other hosts most likely know it by, falling back to 127.0.0.1 when it has none."""
+    if host in WILDCARD_HOSTS:
+        name = socket.getfqdn()
+        host = name if name and name not in LOOPBACK_HOSTS and not name.startswith("localhost.") else "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether links built on ``url`` can only be opened on this machine."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

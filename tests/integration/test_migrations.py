@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,32 +16,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import String, func, insert, inspect, select, text
-from sqlalchemy.engine import make_url
 
-from evperks.db.database import Database, postgresql_engine
+from evperks.db.database import Database
 from evperks.db.migrate import COMPARE_OPTIONS, current, downgrade, head, migration_connection, upgrade
 from evperks.db.tables import members, metadata, stations, voucher_templates
-from tests.conftest import ENGINES, PG_ADMIN_URL, _pg_reachable_or_skip
+from tests.conftest import ENGINES, empty_database
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(params=ENGINES)
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    _pg_reachable_or_skip()
-    name = f"evperks_migrations_{uuid.uuid4().hex[:12]}"
-    admin = postgresql_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 def schema_differences(url: str) -> list[object]:
