@@ -9,9 +9,10 @@ from evperks.api import schemas_messages
 from evperks.api.deps import CtxDep, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.services.campaigns import progress
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
+router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)])
 
 
 @router.get("/members/{member_id}/campaigns", response_model=schemas_messages.CampaignProgressList,

@@ -9,12 +9,13 @@ from evperks.api import schemas_wallet as sw
 from evperks.api.deps import CtxDep, require_admin, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.services import wallet
 from evperks.services.errors import Invalid
 
-platform_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"])
-admin_router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
+platform_router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"])
+admin_router = APIRouter(route_class=ApiRoute, prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
 
 
 @platform_router.post(
