@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -19,6 +21,7 @@ from pydantic import (
 from evperks.domain.units import MAX_FEN
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
+RowId = Annotated[StrictInt, Field(ge=1, le=2**62)]  # a template's or voucher's id: within a signed bigint
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, on every engine alike
@@ -48,7 +51,23 @@ def _within_range(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[datetime, AfterValidator(_within_range)]
+# ISO 8601 text only: a date, or a date and time with an optional offset. Pydantic alone would also take a
+# number, or a string of digits, as Unix seconds or milliseconds (253402300800 became 1978).
+_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
+def _iso_text(value: object) -> object:
+    if isinstance(value, datetime):  # already parsed (a default, or a call from Python)
+        return value
+    if not isinstance(value, str) or not _ISO_8601.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date-time string such as 2026-03-12T10:00:00+08:00")
+    return value
+
+
+Instant = Annotated[
+    datetime, BeforeValidator(_iso_text), AfterValidator(_within_range),
+    Field(description="ISO 8601 (e.g. 2026-03-12T10:00:00+08:00); no offset: the operator's zone"),
+]
 EnergyKwh = Annotated[float | str, Field(description="kWh, a number or decimal string with at most 3 decimals")]
 
 
@@ -204,7 +223,7 @@ class VoucherPage(BaseModel):
 
 
 class IssueIn(Body):
-    template_id: Annotated[StrictInt, Field(ge=1)]
+    template_id: RowId
     quantity: Annotated[StrictInt, Field(ge=1, le=100)] = 1
     reason: Reason
 
@@ -223,7 +242,7 @@ class QuoteIn(Body):
     energy_kwh: EnergyKwh
     elec_fee_fen: Fen
     service_fee_fen: Fen
-    voucher_id: Annotated[StrictInt, Field(ge=1)] | Literal["auto"] | None = Field(
+    voucher_id: RowId | Literal["auto"] | None = Field(
         default="auto", description='a voucher id, "auto" (default) for the best one, or null for none'
     )
     use_points: StrictBool = False

@@ -15,7 +15,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from evperks.domain.timecal import as_utc, start_of_local_day
-from evperks.domain.units import MAX_FEN, InvalidEnergy, kwh_to_wh
+from evperks.domain.units import MAX_FEN, InvalidEnergy, TooLarge, TooPrecise, kwh_to_wh, scaled_exactly
 from evperks.domain.wallet import yuan
 from evperks.services.errors import Invalid, ServiceError
 from evperks.services.member_search import MemberFilter
@@ -56,14 +56,15 @@ def yuan_to_fen(value: str | None, field: str, *, positive: bool = False) -> int
         raise Invalid("Enter an amount in yuan, e.g. 12.50", field=field)
     if amount < 0:
         raise Invalid("May not be negative", field=field)
-    if amount * 100 > MAX_FEN:
-        raise Invalid("Too large", field=field)
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise Invalid("At most 2 decimals (fen)", field=field)
+    try:
+        fen = scaled_exactly(amount, 2, MAX_FEN)
+    except TooLarge as exc:
+        raise Invalid("Too large", field=field) from exc
+    except TooPrecise as exc:
+        raise Invalid("At most 2 decimals (fen)", field=field) from exc
     if positive and fen == 0:
         raise Invalid("Must be greater than 0", field=field)
-    return int(fen)
+    return fen
 
 
 def kwh(value: str | None, field: str) -> int | None:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
 from evperks.services.errors import Invalid, ServiceError
 from evperks.web.forms import yuan_to_fen
@@ -56,7 +57,7 @@ def recharge(
 
 
 def _denomination(amount: str) -> int:
-    if not amount.isdigit():
+    if not (amount.isascii() and amount.isdigit()) or int(amount) > MAX_FEN:  # "²" is a digit to isdigit
         raise Invalid("Choose an amount", field="amount")
     return int(amount)
 
