@@ -34,6 +34,8 @@ def test_yuan_becomes_exact_fen(typed, fen):
     ("abc", "Enter an amount in yuan, e.g. 12.50"), ("1.234", "At most 2 decimals (fen)"),
     ("0.001", "At most 2 decimals (fen)"), ("-1", "May not be negative"), ("NaN", "Enter an amount in yuan, e.g. 12.50"),
     ("Infinity", "Enter an amount in yuan, e.g. 12.50"), ("1e30", "Too large"), ("10000000000.01", "Too large"),
+    ("1e999999999", "Too large"), ("1e-9999999", "At most 2 decimals (fen)"),
+    ("12.5000000000000000000000000001", "At most 2 decimals (fen)"),
 ])
 def test_bad_yuan_is_refused_by_field(typed, message):
     assert refusal(forms.yuan_to_fen, typed, "face_value") == ("face_value", message)
