@@ -298,3 +298,16 @@ def test_a_form_over_the_limit_gets_413_and_changes_nothing(api, path):
 def test_a_multipart_form_over_the_limit_gets_413(api):
     response = api.client.post("/h5/register", files={"phone": ("p.txt", b"1" * (2 * MB))})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("amount", ["²", "99999999999999999999"])
+def test_an_h5_recharge_of_an_impossible_denomination_is_refused_on_the_page(api, shop, amount):
+    from evperks.services import h5_links  # noqa: PLC0415
+
+    session = h5_links.session_token(api.ctx, shop["member"])
+    api.client.cookies.set("evperks_member", session)
+    before = row_counts(api.ctx)
+    response = api.client.post("/h5/recharge", data={"csrf_token": h5_links.form_token(api.ctx, session),
+                                                      "amount": amount})
+    assert response.status_code == 422, response.text
+    assert row_counts(api.ctx) == before
