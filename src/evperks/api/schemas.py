@@ -51,9 +51,9 @@ def _within_range(value: datetime) -> datetime:
     return value
 
 
-# ISO 8601 text only: a date, or a date and time with an optional offset. Pydantic alone would also take a
-# number, or a string of digits, as Unix seconds or milliseconds (253402300800 became 1978).
-_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+# ISO 8601 / RFC 3339 text only: a date, or a date and time with an optional offset. Pydantic alone would
+# also take a number, or a string of digits, as Unix seconds or milliseconds (253402300800 became 1978).
+_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?", re.ASCII)
 
 
 def _iso_text(value: object) -> object:

@@ -20,7 +20,7 @@ from evperks.services import members, vouchers
 from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"], route_class=ApiRoute)
 
 
 @router.post("/voucher-templates", status_code=201, response_model=schemas.TemplateOut)

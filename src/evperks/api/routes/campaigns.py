@@ -13,7 +13,9 @@ from evperks.api.routes.admin import member_filter
 from evperks.api.routing import ApiRoute
 from evperks.services.campaigns import binding, lifecycle, stats
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"])
+router = APIRouter(
+    prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"], route_class=ApiRoute,
+)
 
 
 def _fields(body: s.CampaignFields) -> dict:

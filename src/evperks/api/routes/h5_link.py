@@ -14,7 +14,7 @@ from evperks.api.responses import json_response
 from evperks.api.routing import ApiRoute
 from evperks.services import h5_links
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["members"])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["members"], route_class=ApiRoute)
 
 
 class H5LinkOut(BaseModel):

@@ -12,7 +12,7 @@ from evperks.api.responses import json_response
 from evperks.api.routing import ApiRoute
 from evperks.services.campaigns import progress
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
 
 @router.get("/members/{member_id}/campaigns", response_model=schemas_messages.CampaignProgressList,

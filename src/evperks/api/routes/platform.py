@@ -18,7 +18,7 @@ from evperks.services import members, stations, vouchers
 from evperks.services.errors import Invalid
 from evperks.services.settlement import ChargeOrder, quote, settle
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
 
 @router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])

@@ -14,7 +14,7 @@ from evperks.domain.timecal import as_utc
 from evperks.services import points
 from evperks.services.points import settings as points_settings
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1", tags=["points"])
+router = APIRouter(prefix="/api/v1", tags=["points"], route_class=ApiRoute)
 
 
 @router.get("/admin/points/settings", response_model=schemas_points.PointsSettingsOut,

@@ -12,7 +12,9 @@ from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.jobs.scheduler import run_due
 
-router = APIRouter(route_class=ApiRoute, prefix="/api/v1/sandbox", dependencies=[Depends(require_admin)], tags=["sandbox"])
+router = APIRouter(
+    prefix="/api/v1/sandbox", dependencies=[Depends(require_admin)], tags=["sandbox"], route_class=ApiRoute,
+)
 
 
 @router.put("/clock", response_model=schemas.ClockOut)

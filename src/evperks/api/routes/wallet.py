@@ -14,8 +14,12 @@ from evperks.domain.timecal import as_utc
 from evperks.services import wallet
 from evperks.services.errors import Invalid
 
-platform_router = APIRouter(route_class=ApiRoute, prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"])
-admin_router = APIRouter(route_class=ApiRoute, prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
+platform_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"], route_class=ApiRoute,
+)
+admin_router = APIRouter(
+    prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"], route_class=ApiRoute,
+)
 
 
 @platform_router.post(
