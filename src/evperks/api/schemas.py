@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from evperks.domain.timecal import supported
 from evperks.domain.units import MAX_FEN
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
@@ -37,16 +38,10 @@ Text100 = text()
 Name = text(1, 100)
 Reason = text(1, 500)
 Tag = text(1, 50)
-_EARLIEST, _LATEST = datetime(1970, 1, 2), datetime(2199, 12, 31)
 
 
 def _within_range(value: datetime) -> datetime:
-    """Far-off years would overflow converting between zones; no charging event lies outside this."""
-    try:
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    except OverflowError:  # year 1 at +14:00 lies before the first representable UTC instant
-        naive = datetime.min
-    if not _EARLIEST <= naive <= _LATEST:
+    if not supported(value):
         raise ValueError("must lie between 1970 and 2199")
     return value
 
