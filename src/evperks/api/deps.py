@@ -35,14 +35,12 @@ class KeyCache:
         return None
 
     def role(self, ctx: Context, key: str) -> str | None:
-        now = time.monotonic()
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit := self.cached(key):
+            return hit[0]
         role = access.role_of_key(ctx, key)
         if len(self._entries) > 10_000:
             self._entries.clear()
-        self._entries[key] = (now + self.ttl, role)
+        self._entries[key] = (time.monotonic() + self.ttl, role)
         return role
 
 
