@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from evperks.config import Settings
-from evperks.db.database import Database
+from evperks.db.database import Database, postgresql_engine
 from evperks.db.migrate import upgrade
 from evperks.db.tables import metadata
 from evperks.services.context import Context
@@ -28,7 +28,7 @@ ENGINES = ["sqlite", "postgresql"]
 
 def _pg_reachable_or_skip() -> None:
     try:
-        with create_engine(PG_ADMIN_URL).connect() as conn:
+        with postgresql_engine(PG_ADMIN_URL).connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "unreachable"
         if os.environ.get("CI"):
@@ -41,7 +41,7 @@ def postgresql_database_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test process, dropped at the end."""
     _pg_reachable_or_skip()
     name = f"evperks_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = postgresql_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
@@ -77,7 +77,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, sandbox=True, scheduler=False, h5_link_secret="test-secret")
+    return Settings(database_url=database_url, sandbox=True, scheduler=False)
 
 
 @pytest.fixture

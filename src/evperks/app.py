@@ -42,9 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
             yield
         finally:
             if scheduler is not None:
-                thread, stop = scheduler
-                stop.set()
-                thread.join(timeout=10)
+                scheduler.stop()
 
     app = FastAPI(
         title="evperks",
@@ -65,6 +63,10 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(member_campaigns.router)
     app.include_router(h5_link.router)
     mount_web(app)
+    if settings.wechat_pay_enabled:
+        from evperks.api.routes import wechat_pay  # noqa: PLC0415 - only where WeChat Pay is configured
+
+        app.include_router(wechat_pay.router)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
+import signal
 import sys
 import threading
 
@@ -17,6 +17,8 @@ admin_app = typer.Typer(help="Admin console users.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for the charging platform and for operators' scripts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(keys_app, name="keys")
+secrets_app = typer.Typer(help="Signing secrets (generated in the database): list them, rotate one.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 
 def _settings() -> Settings:
@@ -66,10 +68,15 @@ def worker() -> None:
     settings = _settings()
     upgrade(settings.database_url)
     stop = threading.Event()
-    try:
-        Scheduler(_context(settings)).run_forever(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    # The loop runs in its own thread so that the signal handler, which runs in the main thread, never
+    # interrupts it while it holds the stop event's lock. On SIGTERM or SIGINT a batch job gives its
+    # run back at its next batch (pending again at once, for another worker), any other job finishes.
+    loop = threading.Thread(target=Scheduler(_context(settings)).run_forever, args=(stop,), name="evperks-worker")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    loop.start()
+    while loop.is_alive():
+        loop.join(timeout=1)  # a bounded join keeps the main thread responsive to signals
 
 
 @app.command()
@@ -84,8 +91,6 @@ def demo(
     os.environ["EVPERKS_DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["EVPERKS_SANDBOX"] = "1"
     os.environ.setdefault("EVPERKS_PUBLIC_BASE_URL", f"http://{host}:{port}")
-    # The member H5 needs a link secret; a fresh one per demo (the demo database is fresh too).
-    os.environ.setdefault("EVPERKS_H5_LINK_SECRET", secrets.token_urlsafe(32))
     settings = _settings()
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(database + suffix):
@@ -135,6 +140,35 @@ def keys_create(
     key = _call_service(create_api_key, name=name, role=role)
     typer.echo(f"API key {name!r} with role {role} (shown only now):")
     typer.echo(key)
+
+
+@secrets_app.command("list")
+def secrets_list() -> None:
+    """Every signing secret with its versions: created, retired, accepted until. Never the key material."""
+    from evperks.services.signing_keys import describe  # noqa: PLC0415
+
+    for secret in _call_service(describe):
+        if secret["from_environment"]:
+            typer.echo(f"{secret['name']}: from {secret['variable']} (the database's versions are not used)")
+            continue
+        if not secret["versions"]:
+            typer.echo(f"{secret['name']}: not generated yet (it will be on first use)")
+        for v in secret["versions"]:
+            state = "current" if v["retired_at"] is None else f"previous, accepted until {v['valid_until']:%Y-%m-%d %H:%M:%S}Z"
+            typer.echo(f"{secret['name']}: version {v['version']}, created {v['created_at']:%Y-%m-%d %H:%M:%S}Z, {state}")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(name: str = typer.Argument(..., help="h5, sandbox-payments or sms-codes.")) -> None:
+    """Make a new version of a signing secret; the previous one stays accepted for the secret's overlap
+    (see docs/operations.md "Secrets")."""
+    from evperks.services.signing_keys import rotate  # noqa: PLC0415
+
+    done = _call_service(rotate, name=name)
+    typer.echo(f"{name}: version {done['version']} signs from now on (other nodes follow within seconds)")
+    if done["previous_version"] is not None:
+        typer.echo(f"{name}: version {done['previous_version']} is accepted until "
+                   f"{done['previous_valid_until']:%Y-%m-%d %H:%M:%S}Z")
 
 
 def _call_service(service, **kwargs):

@@ -61,7 +61,7 @@ def prepare(settings: Settings) -> Iterator[str]:
     admin_key = access.create_api_key(ctx, name="demo-admin", role="admin")
     platform_key = access.create_api_key(ctx, name="demo-platform", role="platform")
     base = settings.public_base_url.rstrip("/")
-    member_h5 = h5_links.member_link(ctx, "demo-m1")["url"] if h5_links.enabled(ctx) else "(set EVPERKS_H5_LINK_SECRET)"
+    member_h5 = h5_links.member_link(ctx, "demo-m1")["url"]
     ctx.db.dispose()
     yield "evperks demo — a sandbox on a fresh SQLite database"
     yield f"  admin console: {base}/admin"

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi.testclient import TestClient
 
 from evperks.app import create_app
-from evperks.services.access import create_api_key
 from evperks.services.context import Context
 from tests.api.conftest import local
 
@@ -61,15 +60,21 @@ def test_an_expired_link_starts_no_session(api):
     assert "链接已过期" in refused.text
 
 
-def test_without_a_secret_the_link_is_503_naming_the_setting(ctx):
-    settings = ctx.settings.model_copy(update={"h5_link_secret": None})
-    bare = Context(db=ctx.db, clock=ctx.clock, settings=settings)
-    key = create_api_key(bare, name="platform", role="platform")
-    with TestClient(create_app(ctx=bare), raise_server_exceptions=False) as client:
-        member = client.post("/api/v1/members", json={"phone": "13800000001"},
-                             headers={"Authorization": f"Bearer {key}"}).json()
-        response = client.get(f"/api/v1/members/{member['id']}/h5-link", headers={"Authorization": f"Bearer {key}"})
-    assert response.status_code == 503
-    problem = response.json()
-    assert problem["errors"] == [{"field": "h5_link_secret", "message": problem["detail"]}]
-    assert "EVPERKS_H5_LINK_SECRET" in problem["detail"]
+def test_without_a_secret_setting_a_link_opens_on_a_second_node_serving_the_same_database(api):
+    assert api.ctx.settings.h5_link_secret is None
+    member = api.member()
+    link = api.platform("GET", f"/api/v1/members/{member['id']}/h5-link")
+    assert link.status_code == 200, link.text
+    second = Context.from_settings(api.ctx.settings)  # another process: its own engine and key cache
+    try:
+        with TestClient(create_app(ctx=second)) as other:
+            url = urlsplit(link.json()["url"])
+            entered = other.get(f"{url.path}?{url.query}", follow_redirects=False)
+            assert entered.status_code == 303 and entered.headers["location"] == "/h5"
+            home = other.get("/h5")
+            assert home.status_code == 200 and member["phone"][-4:] in home.text
+        api.client.cookies.set("evperks_member", entered.cookies["evperks_member"])
+        back = api.client.get("/h5")
+        assert back.status_code == 200 and member["phone"][-4:] in back.text  # the session holds on the first node
+    finally:
+        second.db.dispose()

@@ -62,7 +62,7 @@ class Site:
 @pytest.fixture
 def site(database_url: str) -> Iterator[Site]:
     port = free_port()
-    settings = Settings(database_url=database_url, sandbox=True, scheduler=False, h5_link_secret="browser-test-secret",
+    settings = Settings(database_url=database_url, sandbox=True, scheduler=False,
                         public_base_url=f"http://127.0.0.1:{port}")
     ctx = Context.from_settings(settings)
     empty_all_tables(ctx.db)

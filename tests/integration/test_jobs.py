@@ -332,17 +332,16 @@ def test_the_scheduler_thread_runs_a_due_job_and_stops_when_asked(ctx: Context, 
     polling_fast = Context(
         db=ctx.db, clock=ctx.clock, settings=ctx.settings.model_copy(update={"scheduler_interval_seconds": 0.02})
     )
-    thread, stop = start_in_thread(polling_fast, registry=registry)
+    scheduler = start_in_thread(polling_fast, registry=registry)
     try:
         enqueue_job(ctx, kind="record", task_key="background", run_at=ctx.clock.now())
         deadline = time.monotonic() + 5
         while only_job(ctx).status != "done" and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
-        stop.set()
-        thread.join(timeout=5)
+        scheduler.stop(timeout=5)
 
-    assert not thread.is_alive()
+    assert not scheduler.thread.is_alive()
     row = only_job(ctx)
     assert row.status == "done"
     assert row.locked_by.endswith(":evperks-scheduler")

@@ -16,10 +16,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import String, create_engine, func, insert, inspect, select, text
+from sqlalchemy import String, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from evperks.db.database import Database
+from evperks.db.database import Database, postgresql_engine
 from evperks.db.migrate import COMPARE_OPTIONS, current, downgrade, head, migration_connection, upgrade
 from evperks.db.tables import members, metadata, stations, voucher_templates
 from tests.conftest import ENGINES, PG_ADMIN_URL, _pg_reachable_or_skip
@@ -34,7 +34,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     _pg_reachable_or_skip()
     name = f"evperks_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = postgresql_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

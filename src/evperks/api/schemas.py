@@ -15,6 +15,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -24,7 +25,13 @@ from evperks.domain.units import MAX_FEN
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
 RowId = Annotated[StrictInt, Field(ge=1, le=2**62)]  # a template's or voucher's id: within a signed bigint
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
-ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+# Ids of members, stations and orders, as charging platforms send them (OCPI EVSE ids: BE*BEC*E041503003): the
+# printable characters a URI path segment carries unencoded (RFC 3986 pchar), minus those that read
+# differently elsewhere: "+" (a space to form and query decoders), "&" and "'" (field and quote delimiters).
+# "." and ".." alone are refused: clients resolve them as dot segments, so such an id has no URL.
+ID_CHARACTERS = "A-Z a-z 0-9 - . _ ~ * : @ ! $ ( ) , ; ="
+_ID_CHAR = r"[A-Za-z0-9._~*:@!$(),;=-]"
+ID_PATTERN = rf"^(?:{_ID_CHAR}*[A-Za-z0-9_~*:@!$(),;=-]{_ID_CHAR}*|\.{{3,}})$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, on every engine alike
 
 
@@ -85,6 +92,11 @@ class StationOut(BaseModel):
     city: str
 
 
+class StationPage(BaseModel):
+    items: list[StationOut]
+    next_cursor: str | None
+
+
 class MemberIn(Body):
     id: Id | None = None
     phone: text(0, 20)
@@ -110,6 +122,23 @@ class MemberOut(BaseModel):
     last_charge_at: datetime | None
     wallet_balance_fen: int
     points_balance: int
+    wechat_openid: str | None = Field(description="the member's openid under EVPERKS_WECHAT_APPID (JSAPI payments)")
+
+
+class MemberPatch(Body):
+    """Only the fields sent change; ``tags`` replaces the member's tags; ``wechat_openid: null`` clears it."""
+
+    phone: text(1, 20) | None = None
+    nickname: Text100 | None = None
+    tags: Annotated[list[Tag], Field(max_length=50)] | None = None
+    wechat_openid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+
+    @field_validator("phone", "nickname", "tags")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class MemberPage(BaseModel):
@@ -266,6 +295,12 @@ class SettlementOut(BaseModel):
     points_earned: int
     rewards: list[Reward]
     settled_at: datetime | None
+
+
+class ChargeOrderOut(SettlementOut):
+    status: Literal["settled", "partially_refunded", "refunded"]
+    refunded_fen: int
+    refunds: list[dict] = Field(description="the order's refunds, oldest first (none until charge-order refunds exist)")
 
 
 # --- sandbox ---------------------------------------------------------------------------------------

@@ -95,6 +95,11 @@ class RefundIn(Body):
     amount_fen: PositiveFen
     reason: Reason
     refund_no: Id | None = Field(default=None, description="idempotency key: the same refund_no again refunds once")
+    via: Literal["outside", "wechat"] | None = Field(
+        default=None, description="outside: paid back outside evperks; wechat: through WeChat Pay's refund API "
+        "(needs a refund_no). Default: wechat when EVPERKS_PAYMENT_PROVIDER=wechat, else outside")
+    order_no: Id | None = Field(default=None, description="via wechat: the paid recharge to refund "
+                                "(default: the newest with enough left)")
 
 
 class RefundOut(BaseModel):
@@ -102,9 +107,14 @@ class RefundOut(BaseModel):
     member_id: str
     amount_fen: int
     reason: str
-    wallet_balance_fen: int
+    wallet_balance_fen: int = Field(description="the balance after the debit (outside) or now (wechat)")
     ledger_id: int
     created_at: datetime
+    via: Literal["outside", "wechat"]
+    order_no: str | None = Field(description="via wechat: the recharge refunded")
+    status: Literal["pending", "success", "failed"] = Field(
+        description="outside: success; wechat: pending until WeChat Pay reports, failed credits the wallet back")
+    failure: str | None
 
 
 class SandboxNotification(BaseModel):

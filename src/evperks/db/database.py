@@ -4,6 +4,12 @@ Every service function runs in exactly one transaction: ``db.write()`` for a uni
 anything, ``db.read()`` for one that only reads. On SQLite a write begins with ``BEGIN IMMEDIATE``
 so that two writers never both read and then fight over the lock (which SQLite resolves by failing
 one of them); pysqlite's own transaction handling is switched off so that we emit BEGIN ourselves.
+
+Behind PgBouncer in transaction pooling mode, consecutive transactions of one client connection may
+run on different server connections, so psycopg's automatic server-side prepared statements (made
+after a query's fifth run) would be missing on the next one. ``?pgbouncer=true`` on a PostgreSQL URL
+switches them off (``prepare_threshold=None``); evperks uses no other session state (its only
+advisory locks are transaction-scoped, it issues no SET, LISTEN or temporary tables).
 """
 
 from __future__ import annotations
@@ -11,12 +17,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "evperks_sqlite_begin"
+PGBOUNCER_PARAM = "pgbouncer"
+
+
+def postgresql_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """``create_engine`` for a PostgreSQL URL that may carry ``?pgbouncer=true`` (which libpq itself
+    would refuse as an unknown option): the flag is taken off the URL and turns prepared statements off."""
+    url = make_url(url)
+    behind_pgbouncer = url.query.get(PGBOUNCER_PARAM, "false").lower() in ("true", "1", "yes", "on")
+    if behind_pgbouncer:
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
+    return create_engine(url.difference_update_query([PGBOUNCER_PARAM]), **kwargs)
 
 
 class Database:
@@ -26,7 +44,7 @@ class Database:
         if self.is_sqlite:
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(
+            self.engine = postgresql_engine(
                 url,
                 pool_size=pool_size,
                 max_overflow=max_overflow,

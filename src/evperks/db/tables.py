@@ -52,6 +52,8 @@ members = Table(
     Column("wallet_balance_fen", BigInteger, nullable=False, server_default="0"),
     Column("points_balance", BigInteger, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Set by the platform: the member's openid under EVPERKS_WECHAT_APPID (one appid per deployment).
+    Column("wechat_openid", String(128), nullable=True, unique=True),
     CheckConstraint("wallet_balance_fen >= 0", name="wallet_not_negative"),
     CheckConstraint("points_balance >= 0", name="points_not_negative"),
 )
@@ -223,5 +225,6 @@ jobs = Table(
 # Registers the tables of the later areas on the same metadata (they import only base and types).
 from evperks.db.tables_campaigns import *  # noqa: E402,F403
 from evperks.db.tables_points import *  # noqa: E402,F403
+from evperks.db.tables_secrets import *  # noqa: E402,F403
 from evperks.db.tables_wallet import *  # noqa: E402,F403
 from evperks.db.tables_web import *  # noqa: E402,F403

@@ -15,6 +15,7 @@ from sqlalchemy import (
            Table,
            Text,
            UniqueConstraint,
+           text,
 )
 
 from evperks.db.base import BigId, metadata
@@ -116,6 +117,9 @@ messages = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("read_at", UTCDateTime(), nullable=True),
     Index("ix_messages_member_id_id", "member_id", "id"),
+    # The unread ones only (counts and marking read): it shrinks as members read their messages.
+    Index("ix_messages_member_id_unread", "member_id", "id",
+          sqlite_where=text("read_at IS NULL"), postgresql_where=text("read_at IS NULL")),
 )
 
 outbox = Table(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime
 
-__all__ = ["recharges", "stored_value_settings", "wallet_ledger"]
+__all__ = ["provider_refunds", "recharges", "stored_value_settings", "wallet_ledger"]
 
 stored_value_settings = Table(
     "stored_value_settings",
@@ -52,6 +52,8 @@ recharges = Table(
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     CheckConstraint("status IN ('pending', 'paid', 'cancelled')", name="status"),
     CheckConstraint("(status = 'paid') = (provider_txn_id IS NOT NULL)", name="paid_has_txn"),
+    # The WeChat Pay sweep (query, then close) reads the pending recharges by age.
+    Index("ix_recharges_status_created_at", "status", "created_at"),
 )
 
 wallet_ledger = Table(
@@ -71,4 +73,28 @@ wallet_ledger = Table(
     CheckConstraint("balance_after_fen >= 0", name="balance_not_negative"),
     CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
     Index("ix_wallet_ledger_member_id_id", "member_id", "id"),
+)
+
+# A refund of principal paid back through the payment provider (WeChat Pay's refund API) against one
+# paid recharge. The wallet is debited when it is requested (ledger kind 'refund', ref refund_no) and
+# credited back if the provider fails it (kind 'refund_reversal', same ref).
+provider_refunds = Table(
+    "provider_refunds",
+    metadata,
+    Column("refund_no", String(64), primary_key=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False, index=True),
+    Column("order_no", String(64), ForeignKey("recharges.order_no"), nullable=False, index=True),
+    Column("provider", String(20), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("provider_refund_id", String(100), nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("failure", String(500), nullable=True),
+    Column("created_by", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint("status IN ('pending', 'success', 'failed')", name="status"),
+    CheckConstraint("(status = 'pending') = (finished_at IS NULL)", name="finished_when_done"),
+    Index("ix_provider_refunds_status_created_at", "status", "created_at"),
 )

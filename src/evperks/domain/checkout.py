@@ -26,3 +26,11 @@ class Breakdown:
     def due_fen(self) -> int:
         """What the platform still has to collect after the wallet paid its part."""
         return self.after_discounts_fen - self.wallet_paid_fen
+
+
+def order_status(*, paid_fen: int, refunded_fen: int) -> str:
+    """A settled order's state as refunds give money back: ``settled`` until something is refunded,
+    ``refunded`` once all the member paid (wallet and cash) is back."""
+    if refunded_fen <= 0:
+        return "settled"
+    return "partially_refunded" if refunded_fen < paid_fen else "refunded"

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from evperks.jobs.cadence import next_boundary_or_local_midnight, next_local_midnight
+from evperks.jobs.lease import checkpoint
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.campaigns.lifecycle import end_due, start_due
@@ -16,12 +17,16 @@ from evperks.services.campaigns.webhooks import deliver_webhooks
 from evperks.services.context import Context
 from evperks.services.points.expiry import run_midnight
 from evperks.services.voucher_expiry import expire_vouchers
+from evperks.services.wallet.provider_refunds import sweep_refunds
+from evperks.services.wallet.wechat_pay import sweep_recharges
 
 VOUCHER_EXPIRY = "voucher_expiry"
 POINTS_MIDNIGHT = "points_midnight"
 CAMPAIGN_COUNTDOWN = "campaign_countdown"
 WEBHOOK_DELIVERY = "webhook_delivery"
 WEBHOOK_DELIVERY_SECONDS = 5
+WECHAT_SYNC = "wechat_sync"
+WECHAT_SYNC_SECONDS = 60
 
 
 def _run_voucher_expiry(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +59,18 @@ def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
     return datetime.fromtimestamp((int(after.timestamp()) // step + 1) * step, UTC)
 
 
+def _run_wechat_sync(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    if not ctx.settings.wechat_pay_enabled:
+        return {"skipped": "WeChat Pay is not configured"}
+    return {**sweep_recharges(ctx), **sweep_refunds(ctx)}
+
+
+def _next_wechat_sync(ctx: Context, after: datetime) -> datetime:
+    """Every minute on aligned slots with WeChat Pay; hourly otherwise (an idle task)."""
+    step = WECHAT_SYNC_SECONDS if ctx.settings.wechat_pay_enabled else 3600
+    return datetime.fromtimestamp((int(after.timestamp()) // step + 1) * step, UTC)
+
+
 def _run_campaign_start(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     return start_due(ctx, payload["campaign_id"])
 
@@ -63,7 +80,10 @@ def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return run_one_time_grant(ctx, payload["campaign_id"])
+    # Between batches: stop for a shutdown, or when another worker took the run over; the next run
+    # resumes after the last committed batch.
+    return run_one_time_grant(ctx, payload["campaign_id"], batch_size=ctx.settings.one_time_batch_size,
+                              after_batch=lambda _: checkpoint())
 
 
 def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +107,7 @@ def builtin_registry() -> Registry:
         (CAMPAIGN_COUNTDOWN, _run_campaign_countdown, _next_campaign_countdown),
         (WEBHOOK_DELIVERY, _run_webhook_delivery, _next_webhook_delivery),
         (POINTS_MIDNIGHT, _run_points_midnight, _next_points_midnight),
+        (WECHAT_SYNC, _run_wechat_sync, _next_wechat_sync),
     ):
         registry.add_kind(kind, handler)
         registry.add_periodic(PeriodicTask(kind, kind, next_run_after, first_run_immediately=True))

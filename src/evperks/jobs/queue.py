@@ -9,7 +9,10 @@ Two clocks are at work:
   standing still at an instant does not retry a failing job in a loop.
 - ``locked_until`` (a running job's lease) is on the real clock: it measures whether a worker process
   is still alive, and moving the sandbox clock a day forward must not hand a live worker's job to a
-  second worker.
+  second worker. Leases are short (``job_lease_seconds``) and renewed by a heartbeat while the job
+  runs (``evperks.jobs.lease``), so a killed worker's job is taken over by the next claim - any
+  worker's or the sandbox tick's - soon after it dies. Every function here takes ``real_now`` so that
+  tests can move the real clock too.
 
 Every claim increments ``attempts``; ``(locked_by, attempts)`` is the claim's token, and a finish only
 applies while the row still carries it, so a worker whose lease was taken over cannot overwrite the
@@ -43,11 +46,16 @@ class ClaimedJob:
     worker_id: str
 
 
-def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
+def utc_now() -> datetime:
+    """The real clock that leases run on."""
+    return datetime.now(UTC)
+
+
+def claim_next(ctx: Context, worker_id: str, *, real_now: datetime | None = None) -> ClaimedJob | None:
     """Take the earliest due job (or one whose worker's lease ran out) and lease it to ``worker_id``."""
     worker_id = worker_id[:_WORKER_ID_LENGTH]
     now = ctx.clock.now()
-    real_now = datetime.now(UTC)
+    real_now = real_now or utc_now()
     with ctx.db.write() as conn:
         # SQLite ignores FOR UPDATE; its write transaction is BEGIN IMMEDIATE, which already
         # serialises this select-then-update against every other writer.
@@ -66,7 +74,7 @@ def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
             .values(
                 status="running",
                 locked_by=worker_id,
-                locked_until=real_now + timedelta(seconds=ctx.settings.job_lease_seconds),
+                locked_until=_lease_end(ctx, real_now),
                 started_at=now,
                 attempts=jobs.c.attempts + 1,
             )
@@ -81,6 +89,29 @@ def claim_next(ctx: Context, worker_id: str) -> ClaimedJob | None:
         attempts=row.attempts,
         worker_id=worker_id,
     )
+
+
+def _lease_end(ctx: Context, real_now: datetime) -> datetime:
+    return real_now + timedelta(seconds=ctx.settings.job_lease_seconds)
+
+
+def renew_lease(ctx: Context, job: ClaimedJob, *, real_now: datetime | None = None) -> bool:
+    """Extend the lease by ``job_lease_seconds`` from now; False when the claim was lost (the lease ran
+    out and another worker took the run over, or the run was released), which a heartbeat cannot undo."""
+    with ctx.db.write() as conn:
+        renewed = update(jobs).where(_still_held(job)).values(locked_until=_lease_end(ctx, real_now or utc_now()))
+        return conn.execute(renewed).rowcount == 1
+
+
+def release(ctx: Context, job: ClaimedJob) -> bool:
+    """Give an unfinished run back (a graceful shutdown): pending again at once, and the claim does not
+    count as an attempt. False when the claim was already lost. (The next claim restores the same
+    ``attempts``; the token stays unique because a stopping scheduler's identity never claims again.)"""
+    with ctx.db.write() as conn:
+        released = update(jobs).where(_still_held(job)).values(
+            status="pending", locked_by=None, locked_until=None, attempts=jobs.c.attempts - 1
+        )
+        return conn.execute(released).rowcount == 1
 
 
 def _claimable(now: datetime, real_now: datetime) -> ColumnElement[bool]:

@@ -17,29 +17,11 @@ from evperks.services.stations import station_out
 STATION_CHOICES_LIMIT = 1000  # the multi-select of 适用站点; operators have hundreds of stations, not more
 
 
-def list_stations(ctx: Context, *, limit: int = 50, cursor: str | None = None) -> dict:
-    """Stations in id order, a page at a time."""
-    stmt = select(stations).order_by(stations.c.id).limit(min(limit, MAX_LIMIT) + 1)
-    if cursor:
-        (after,) = decode_cursor(cursor, (str,))
-        stmt = stmt.where(stations.c.id > after)
-    with ctx.db.read() as conn:
-        rows = conn.execute(stmt).all()
-    rows, next_cursor = page(rows, limit, lambda r: [r.id])
-    return {"items": [station_out(r) for r in rows], "next_cursor": next_cursor}
-
-
 def station_choices(ctx: Context) -> list[dict]:
     """Every station (up to a bound) for a picker, in id order."""
     with ctx.db.read() as conn:
         rows = conn.execute(select(stations).order_by(stations.c.id).limit(STATION_CHOICES_LIMIT)).all()
     return [station_out(r) for r in rows]
-
-
-def get_station(ctx: Context, station_id: str) -> dict | None:
-    with ctx.db.read() as conn:
-        row = conn.execute(select(stations).where(stations.c.id == station_id)).first()
-    return station_out(row) if row else None
 
 
 def station_names(ctx: Context, station_ids: Iterable[str]) -> dict[str, str]:

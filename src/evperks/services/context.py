@@ -1,13 +1,15 @@
-"""What every service function receives: the database, the clock and the settings."""
+"""What every service function receives: the database, the clock and the settings (and this process's
+cache of the signing keys read from that database)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from evperks.clock import Clock, RealClock, SandboxClock
 from evperks.config import Settings
 from evperks.db.database import Database
+from evperks.services.signing_keys import KeyCache
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,7 @@ class Context:
     db: Database
     clock: Clock
     settings: Settings
+    keys: KeyCache = field(default_factory=KeyCache, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -2,9 +2,14 @@
 
 The charging platform asks for a link (``GET /api/v1/members/{id}/h5-link``) and opens it in the
 member's WeChat browser. Both the link token and the session cookie are stateless HMAC-SHA256
-signatures over ``purpose, member id, expiry`` with keys derived from ``EVPERKS_H5_LINK_SECRET``: one
-key per purpose, so a link can never be replayed as a cookie nor a cookie as a link. Verification is
-constant-time. Without a secret there are no links and no sessions (``LinksDisabled``, 503).
+signatures over ``purpose, member id, expiry`` with keys derived from the ``h5`` signing secret (see
+``signing_keys``: generated in the database, or ``EVPERKS_H5_LINK_SECRET``): one key per purpose, so a
+link can never be replayed as a cookie nor a cookie as a link. Verification is constant-time.
+
+A token starts with the id of the key that signed it: ``k<version>`` for a database version, ``v1`` for
+the environment variable (the format of the links signed before the database kept secrets, so those keep
+working while the variable keeps its value). After ``evperks secrets rotate h5`` the previous version is
+accepted for as long as anything it signed can live: the link TTL or a session, whichever is longer.
 """
 
 from __future__ import annotations
@@ -14,24 +19,19 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from evperks.services import members
+from evperks.services import members, signing_keys
 from evperks.services.context import Context
-from evperks.services.errors import Unavailable
+from evperks.services.signing_keys import Key
 
 SESSION_SECONDS = 24 * 3600  # a session outlives one visit; the official-account menu mints a new link each time
-_VERSION = "v1"
-
-
-class LinksDisabled(Unavailable):
-    """``EVPERKS_H5_LINK_SECRET`` is not set: nothing can be signed."""
-
-    def __init__(self) -> None:
-        super().__init__("H5 links are disabled: set EVPERKS_H5_LINK_SECRET (h5_link_secret)",
-                         field="h5_link_secret")
+SECRET = signing_keys.Secret(
+    "h5", "h5_link_secret", overlap=lambda s: timedelta(seconds=max(s.h5_link_ttl_seconds, SESSION_SECONDS))
+)
+_ENV_KEY_ID = "v1"
 
 
 class Refusal(StrEnum):
@@ -45,14 +45,8 @@ class Verified:
     refusal: Refusal | None = None
 
 
-def enabled(ctx: Context) -> bool:
-    return bool(ctx.settings.h5_link_secret)
-
-
 def member_link(ctx: Context, member_id: str) -> dict:
-    """``{"url", "expires_at"}``: the member's signed entry link. 404 for an unknown member, 503 without a secret."""
-    if not enabled(ctx):
-        raise LinksDisabled
+    """``{"url", "expires_at"}``: the member's signed entry link. 404 for an unknown member."""
     members.get_member(ctx, member_id)  # NotFound for an unknown member
     expires = int(ctx.clock.now().timestamp()) + ctx.settings.h5_link_ttl_seconds
     token = _sign(ctx, "link", member_id, expires)
@@ -67,56 +61,72 @@ def verify_link(ctx: Context, token: str) -> Verified:
 
 def session_token(ctx: Context, member_id: str) -> str:
     """The value of a new member session cookie (valid SESSION_SECONDS)."""
-    if not enabled(ctx):
-        raise LinksDisabled
     return _sign(ctx, "session", member_id, int(ctx.clock.now().timestamp()) + SESSION_SECONDS)
 
 
 def session_member(ctx: Context, token: str | None) -> str | None:
-    """The member a session cookie belongs to, or None (absent, forged, expired, or links disabled)."""
-    if not token or not enabled(ctx):
+    """The member a session cookie belongs to, or None (absent, forged or expired)."""
+    if not token:
         return None
     return _verify(ctx, "session", token).member_id
 
 
 def form_token(ctx: Context, session: str) -> str:
-    """The CSRF token of a session's forms: bound to that very cookie."""
-    return hmac.new(_key(ctx, "csrf"), session.encode(), hashlib.sha256).hexdigest()
+    """The CSRF token of a session's forms: bound to that very cookie (and signed by its key, so a
+    rotation does not spoil the forms of a session it lets live)."""
+    key = _key_of(ctx, session)
+    return _form_mac(key, session) if key else ""
 
 
 def form_token_ok(ctx: Context, session: str, given: str) -> bool:
-    return bool(given) and hmac.compare_digest(given, form_token(ctx, session))
+    key = _key_of(ctx, session)
+    return bool(given) and key is not None and hmac.compare_digest(given, _form_mac(key, session))
 
 
 # --- signing ------------------------------------------------------------------------------------
 
-def _key(ctx: Context, purpose: str) -> bytes:
-    secret = (ctx.settings.h5_link_secret or "").encode()
-    return hmac.new(secret, f"evperks h5 {purpose} {_VERSION}".encode(), hashlib.sha256).digest()
+def _key_id(key: Key) -> str:
+    return _ENV_KEY_ID if key.version is None else f"k{key.version}"
 
 
-def _mac(ctx: Context, purpose: str, member_id: str, expires: int) -> str:
-    return hmac.new(_key(ctx, purpose), f"{member_id}\n{expires}".encode(), hashlib.sha256).hexdigest()
+def _purpose_key(key: Key, purpose: str) -> bytes:
+    return hmac.new(key.secret, f"evperks h5 {purpose} v1".encode(), hashlib.sha256).digest()
+
+
+def _mac(key: Key, purpose: str, member_id: str, expires: int) -> str:
+    return hmac.new(_purpose_key(key, purpose), f"{member_id}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def _form_mac(key: Key, session: str) -> str:
+    return hmac.new(_purpose_key(key, "csrf"), session.encode(), hashlib.sha256).hexdigest()
+
+
+def _key_of(ctx: Context, token: str) -> Key | None:
+    """The accepted key a token names by its first part, or None."""
+    key_id = token.partition(".")[0]
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: _key_id(key) == key_id)
 
 
 def _sign(ctx: Context, purpose: str, member_id: str, expires: int) -> str:
+    key = signing_keys.Ring(ctx, SECRET).current()
     encoded = base64.urlsafe_b64encode(member_id.encode()).decode().rstrip("=")
-    return f"{_VERSION}.{encoded}.{expires}.{_mac(ctx, purpose, member_id, expires)}"
+    return f"{_key_id(key)}.{encoded}.{expires}.{_mac(key, purpose, member_id, expires)}"
 
 
 def _verify(ctx: Context, purpose: str, token: str) -> Verified:
     invalid = Verified(None, Refusal.INVALID)
-    if not enabled(ctx) or len(token) > 400:
+    if len(token) > 400:
         return invalid
     parts = token.split(".")
-    if len(parts) != 4 or parts[0] != _VERSION or not parts[2].isdigit():
+    if len(parts) != 4 or not parts[2].isdigit():
         return invalid
     try:
         member_id = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         return invalid
     expires = int(parts[2])
-    if not hmac.compare_digest(parts[3], _mac(ctx, purpose, member_id, expires)):
+    key = _key_of(ctx, token)
+    if key is None or not hmac.compare_digest(parts[3], _mac(key, purpose, member_id, expires)):
         return invalid
     if expires <= ctx.clock.now().timestamp():
         return Verified(None, Refusal.EXPIRED)

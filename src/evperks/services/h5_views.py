@@ -10,6 +10,7 @@ from evperks.services import stations
 from evperks.services.campaigns.triggers import running_campaigns
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
+from evperks.services.messages import count_unread
 
 # What members see on the home page, in this order: the invite campaign first.
 SHOWN_TYPES = ("referral", "consumption", "recharge", "registration", "one_time")
@@ -20,7 +21,8 @@ def mask_phone(phone: str) -> str:
 
 
 def home(ctx: Context, member_id: str) -> dict:
-    """Balances, the count of usable vouchers and the campaigns running now that admit the member."""
+    """Balances, the counts of usable vouchers and unread messages, and the campaigns running now that
+    admit the member."""
     now = ctx.clock.now()
     with ctx.db.read() as conn:
         member = conn.execute(select(members).where(members.c.id == member_id)).first()
@@ -31,12 +33,14 @@ def home(ctx: Context, member_id: str) -> dict:
                 vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
         ).scalar_one()
         shown = [c for t in SHOWN_TYPES for c in running_campaigns(conn, type=t, at=now, participant=member_id)]
+        unread = count_unread(conn, member_id)
     return {
         "nickname": member.nickname,
         "phone": mask_phone(member.phone),
         "wallet_balance_fen": member.wallet_balance_fen,
         "points_balance": member.points_balance,
         "vouchers_available": usable,
+        "unread_messages": unread,
         "campaigns": [_campaign(c) for c in shown],
     }
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from evperks.db.tables import member_tags, members
 from evperks.domain.members import InvalidPhone, new_invite_code, normalize_mobile
 from evperks.domain.units import wh_to_kwh_str
+from evperks.services import audit
 from evperks.services.campaigns.triggers import on_member_registered
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
@@ -68,6 +69,58 @@ def register_member(
             if attempt == _REGISTRATION_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+EDITABLE = ("phone", "nickname", "tags", "wechat_openid")
+
+
+def update_member(ctx: Context, member_id: str, changes: dict, *, actor: str = "api") -> dict:
+    """Change a member's phone, nickname, tags (replaced as a whole) or wechat_openid (None clears it);
+    only the keys given change, and a change is audited. A phone or openid another member has is 409."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid("cannot be changed", field=sorted(unknown)[0])
+    values = {k: v for k, v in changes.items() if k != "tags"}
+    if "phone" in values:
+        try:
+            values["phone"] = normalize_mobile(values["phone"])
+        except InvalidPhone as exc:
+            raise Invalid(str(exc), field="phone") from exc
+    now = ctx.clock.now()
+    try:
+        with ctx.db.write() as conn:
+            before = _read(conn, member_id)
+            _refuse_taken(conn, member_id, values)
+            if values:
+                conn.execute(update(members).where(members.c.id == member_id).values(**values))
+            if "tags" in changes:
+                conn.execute(delete(member_tags).where(member_tags.c.member_id == member_id))
+                if changes["tags"]:
+                    conn.execute(insert(member_tags),
+                                 [{"member_id": member_id, "tag": t} for t in sorted(set(changes["tags"]))])
+            after = _read(conn, member_id)
+            if _editable(before) != _editable(after):
+                audit.record(conn, actor=actor, action="update", target_type="member", target_id=member_id,
+                             before=_editable(before), after=_editable(after), at=now)
+            return after
+    except IntegrityError:
+        # A parallel change took the phone or openid between our check and our write: say which.
+        with ctx.db.read() as conn:
+            _refuse_taken(conn, member_id, values)
+        raise
+
+
+def _refuse_taken(conn: Connection, member_id: str, values: dict) -> None:
+    for field, message in (("phone", "this phone number is already registered"),
+                           ("wechat_openid", "another member has this wechat_openid")):
+        if values.get(field) is not None and conn.execute(
+            select(members.c.id).where(members.c[field] == values[field], members.c.id != member_id)
+        ).first():
+            raise Conflict(message, field=field)
+
+
+def _editable(member: dict) -> dict:
+    return {k: member[k] for k in EDITABLE}
 
 
 def get_member(ctx: Context, member_id: str) -> dict:
@@ -141,6 +194,7 @@ def member_out(row, tags: list[str]) -> dict:
         "last_charge_at": row.last_charge_at,
         "wallet_balance_fen": row.wallet_balance_fen,
         "points_balance": row.points_balance,
+        "wechat_openid": row.wechat_openid,
     }
 
 

@@ -3,9 +3,17 @@
 A code is 6 digits, valid for CODE_TTL (5 minutes), allows MAX_ATTEMPTS (5) wrong tries, and a phone may
 ask for a new one once every RESEND_INTERVAL (60 s) and at most MAX_PER_HOUR (5) times an hour. Only an
 HMAC of the code is stored (``sms_codes.code_hash``). Asking for a code for a registered phone is refused
-before anything is sent. A real provider (Aliyun, Tencent Cloud SMS, ...) implements ``SmsProvider``
-and is named by ``EVPERKS_SMS_PROVIDER=package.module:factory`` (called with the settings); in sandbox
-mode the sandbox provider sends nothing and hands the code back so the page can show it.
+before anything is sent. The HMAC key is the ``sms-codes`` signing secret (``signing_keys``); after
+``evperks secrets rotate sms-codes`` the previous version is accepted for CODE_TTL, so a code sent just
+before a rotation can still be checked. ``EVPERKS_SMS_PROVIDER`` names the provider: ``aliyun`` or
+``tencent`` (their official SDKs, in ``services/sms_providers``), ``sandbox``, or any
+``package.module:factory`` called with the settings that returns an ``SmsProvider``; unset, sandbox mode
+uses the sandbox provider, which sends nothing and hands the code back so the page can show it.
+
+A code's row is written (and committed) before the provider is called, so it holds the phone's place:
+a parallel request for the same phone sees it and waits its minute, and a failed insert texts no one.
+When the provider fails, the row is deleted in a second transaction: the failed attempt counts against
+neither the resend interval nor the hourly limit, and leaves no code that could be verified.
 """
 
 from __future__ import annotations
@@ -13,18 +21,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from evperks.db.tables import members
 from evperks.db.tables_web import sms_codes
 from evperks.domain.members import InvalidPhone, normalize_mobile
+from evperks.services import signing_keys
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, Unavailable
+from evperks.services.h5_views import mask_phone
+
+log = logging.getLogger("evperks.sms")
 
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -38,6 +51,8 @@ NO_CODE = "request a verification code first"
 TOO_SOON = "a code was sent less than a minute ago: wait before requesting another"
 HOURLY_LIMIT = "too many codes requested for this phone: try again in an hour"
 ALREADY_REGISTERED = "this phone number is already registered"
+SEND_FAILED = "the SMS could not be sent: try again later"
+SECRET = signing_keys.Secret("sms-codes", "sms_code_secret", overlap=lambda _: CODE_TTL)
 
 
 class SmsProvider(Protocol):
@@ -56,25 +71,51 @@ class SandboxSmsProvider:
         return code
 
 
+class SmsNotSent(Exception):
+    """Raised by a provider that did not take the message. ``reason`` is what the log shows: the
+    provider's error code or the kind of network failure, never the message (it holds the code)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SmsUnavailable(Unavailable):
     def __init__(self) -> None:
         super().__init__("no SMS provider is configured", field="phone")
 
 
-_built: dict[str, SmsProvider] = {}  # EVPERKS_SMS_PROVIDER → its provider, built once per process
+class SmsSendFailed(Unavailable):
+    def __init__(self) -> None:
+        super().__init__(SEND_FAILED, field="phone")
+
+
+# EVPERKS_SMS_PROVIDER's names for the built-in providers; their SDKs are imported only when named.
+NAMED_PROVIDERS = {
+    "aliyun": "evperks.services.sms_providers.aliyun:AliyunSms",
+    "tencent": "evperks.services.sms_providers.tencent:TencentSms",
+}
+
+_built: dict[tuple, SmsProvider] = {}  # (provider, its settings) → the provider, built once per process
 
 
 def provider_for(ctx: Context) -> SmsProvider | None:
-    target = ctx.settings.sms_provider
-    if ctx.settings.sandbox or not target:
-        return SandboxSmsProvider() if ctx.settings.sandbox else None
-    if target not in _built:
-        module, _, name = target.partition(":")
+    """The configured provider, or None when there is none. A provider that cannot be loaded, or misses a
+    setting it needs, raises ValueError naming it (the application calls this at start)."""
+    target = ctx.settings.sms_provider or ("sandbox" if ctx.settings.sandbox else None)
+    if target is None:
+        return None
+    if target == "sandbox":
+        return SandboxSmsProvider()
+    key = (target, *sorted((name, str(value)) for name, value in ctx.settings if name.startswith("sms_")))
+    if key not in _built:
+        module, _, name = NAMED_PROVIDERS.get(target, target).partition(":")
         try:
-            _built[target] = getattr(importlib.import_module(module), name)(ctx.settings)
+            _built[key] = getattr(importlib.import_module(module), name)(ctx.settings)
         except (ImportError, AttributeError) as exc:
-            raise ValueError(f"EVPERKS_SMS_PROVIDER={target!r} cannot be loaded: {exc}") from exc
-    return _built[target]
+            hint = f" (pip install 'evperks[{target}]')" if target in NAMED_PROVIDERS else ""
+            raise ValueError(f"EVPERKS_SMS_PROVIDER={target!r} cannot be loaded: {exc}{hint}") from exc
+    return _built[key]
 
 
 @dataclass(frozen=True)
@@ -94,14 +135,19 @@ def phone_or_invalid(raw: str) -> str:
 
 def request_code(ctx: Context, *, phone: str) -> SentCode:
     """Store a fresh code for ``phone`` and send it. 422 for a bad number, 409 when it is registered or
-    asks again too soon, 503 without a provider."""
+    asks again too soon, 503 without a provider or when the provider fails (then nothing is counted)."""
     phone = phone_or_invalid(phone)
     provider = provider_for(ctx)
     if provider is None:
         raise SmsUnavailable
     now = ctx.clock.now()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    key = signing_keys.Ring(ctx, SECRET).current()  # before the transaction: the first use creates the key
     with ctx.db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            # The limits are read, then a row inserted: requests for one phone take turns, as SQLite's
+            # BEGIN IMMEDIATE already makes them, so two at the same instant cannot both send.
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"evperks.sms:{phone}"))))
         if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
             raise Conflict(ALREADY_REGISTERED, field="phone")
         c = sms_codes.c
@@ -112,10 +158,18 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
             raise Conflict(TOO_SOON, field="phone")
         if recent >= MAX_PER_HOUR:
             raise Conflict(HOURLY_LIMIT, field="phone")
-        conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(ctx, phone, code), created_at=now,
-                                              expires_at=now + CODE_TTL))
+        code_id = conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(key, phone, code),
+                                                        created_at=now, expires_at=now + CODE_TTL)
+                               ).inserted_primary_key[0]
     # Sent after the commit: a failed insert never texts anyone.
-    shown = provider.send_code(phone=phone, code=code)
+    try:
+        shown = provider.send_code(phone=phone, code=code)
+    except Exception as exc:  # noqa: BLE001 - whatever a provider raises, the member gets a 503, not a 500
+        with ctx.db.write() as conn:
+            conn.execute(delete(sms_codes).where(sms_codes.c.id == code_id))
+        reason = exc.reason if isinstance(exc, SmsNotSent) else type(exc).__name__
+        log.warning("SMS provider %s did not send a code to %s: %s", provider.name, mask_phone(phone), reason)
+        raise SmsSendFailed from None
     return SentCode(phone=phone, expires_at=now + CODE_TTL, provider=provider.name, shown_code=shown)
 
 
@@ -126,6 +180,7 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
     phone = phone_or_invalid(phone)
     now = ctx.clock.now()
     c = sms_codes.c
+    stored = None
     with ctx.db.write() as conn:
         row = conn.execute(
             select(c.id, c.code_hash, c.expires_at)
@@ -143,10 +198,12 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
                 update(sms_codes).where(c.id == row.id, c.attempts < MAX_ATTEMPTS)
                 .values(attempts=c.attempts + 1).returning(c.attempts)
             ).scalar_one_or_none()
-            if attempt is not None and hmac.compare_digest(row.code_hash, _hash(ctx, phone, code.strip())):
-                return phone
+            stored = row.code_hash if attempt is not None else None
             refusal = TOO_MANY_ATTEMPTS if attempt is None or attempt >= MAX_ATTEMPTS else WRONG_CODE
-    raise Invalid(refusal, field="code")  # after the commit: the attempt is counted
+    # Compared after the commit (the attempt is counted either way), as finding the key may read the database.
+    if stored is not None and _hashed_with_an_accepted_key(ctx, stored, phone, code.strip()):
+        return phone
+    raise Invalid(refusal, field="code")
 
 
 def consume_code(ctx: Context, *, phone: str) -> None:
@@ -157,7 +214,10 @@ def consume_code(ctx: Context, *, phone: str) -> None:
                      .values(consumed_at=ctx.clock.now()))
 
 
-def _hash(ctx: Context, phone: str, code: str) -> str:
+def _hash(key: signing_keys.Key, phone: str, code: str) -> str:
     # Keyed, so a leaked table does not give the codes away by trying all 10^6.
-    key = hashlib.sha256(b"evperks sms codes\n" + (ctx.settings.h5_link_secret or "").encode()).digest()
-    return hmac.new(key, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.secret, f"{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _hashed_with_an_accepted_key(ctx: Context, stored: str, phone: str, code: str) -> bool:
+    return signing_keys.Ring(ctx, SECRET).find(lambda key: hmac.compare_digest(stored, _hash(key, phone, code))) is not None

@@ -10,6 +10,8 @@ from evperks.db.tables import stations
 from evperks.db.upsert import insert_for
 from evperks.services import audit
 from evperks.services.context import Context
+from evperks.services.errors import NotFound
+from evperks.services.pagination import MAX_LIMIT, decode_cursor, page
 
 
 def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor: str = "system") -> tuple[dict, bool]:
@@ -26,6 +28,32 @@ def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor
             audit.record(conn, actor=actor, action="update" if old else "create", target_type="station",
                          target_id=station_id, before=before, after=after, at=now)
     return after, old is None
+
+
+def list_stations(ctx: Context, *, limit: int = 50, cursor: str | None = None) -> dict:
+    """Stations in id order, a page at a time (the API's station list and the console's 站点)."""
+    stmt = select(stations).order_by(stations.c.id).limit(min(limit, MAX_LIMIT) + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, (str,))
+        stmt = stmt.where(stations.c.id > after)
+    with ctx.db.read() as conn:
+        rows = conn.execute(stmt).all()
+    rows, next_cursor = page(rows, limit, lambda r: [r.id])
+    return {"items": [station_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+def get_station(ctx: Context, station_id: str) -> dict | None:
+    with ctx.db.read() as conn:
+        row = conn.execute(select(stations).where(stations.c.id == station_id)).first()
+    return station_out(row) if row else None
+
+
+def require_station(ctx: Context, station_id: str) -> dict:
+    """The station, or NotFound (404) naming it."""
+    station = get_station(ctx, station_id)
+    if station is None:
+        raise NotFound(f"station {station_id!r} does not exist")
+    return station
 
 
 def names(conn: Connection, station_ids: Iterable[str]) -> dict[str, str]:

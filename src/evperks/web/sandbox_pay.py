@@ -35,14 +35,14 @@ def pay_page(request: Request, order_no: PathId, ctx: CtxDep,
         return _page(request, "missing", status=404)
     token = None
     if recharge["status"] == "pending":
-        token = SandboxProvider.from_settings(ctx.settings).form_token(order_no, recharge["amount_fen"])
+        token = SandboxProvider.for_context(ctx).form_token(order_no, recharge["amount_fen"])
     return _page(request, recharge["status"], recharge=recharge, token=token, next_path=_safe_next(next))
 
 
 @router.post("/pay/sandbox/{order_no}")
 def pay(request: Request, order_no: PathId, token: Annotated[str, Form(max_length=200)], ctx: CtxDep,
         next: Annotated[str | None, Form(max_length=200)] = None) -> Response:
-    provider = SandboxProvider.from_settings(ctx.settings)
+    provider = SandboxProvider.for_context(ctx)
     try:
         recharge = wallet.get_recharge(ctx, order_no)
     except NotFound:

@@ -10,6 +10,7 @@ from evperks.api.deps import CtxDep, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
 from evperks.api.routing import ApiRoute
+from evperks.services import messages
 from evperks.services.campaigns import progress
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
@@ -23,6 +24,17 @@ def member_campaigns(member_id: PathId, ctx: CtxDep) -> Response:
 
 
 @router.get("/members/{member_id}/messages", response_model=schemas_messages.MessagePage, tags=["messages"])
-def member_messages(member_id: PathId, ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None) -> Response:
-    """The member's message centre, newest first."""
-    return json_response(progress.list_messages(ctx, member_id=member_id, limit=limit, cursor=cursor), zone=ctx.zone)
+def member_messages(
+    member_id: PathId, ctx: CtxDep, unread: bool = False, limit: Limit = 50, cursor: Cursor = None
+) -> Response:
+    """The member's message centre, newest first (only unread messages with ``unread=true``)."""
+    found = messages.list_messages(ctx, member_id=member_id, unread=unread, limit=limit, cursor=cursor)
+    return json_response(found, zone=ctx.zone)
+
+
+@router.post("/members/{member_id}/messages/read", response_model=schemas_messages.MarkReadOut, tags=["messages"])
+def mark_messages_read(member_id: PathId, body: schemas_messages.MarkReadIn, ctx: CtxDep) -> Response:
+    """Mark messages read: ``{"message_ids": [...]}``, ``{"up_to_id": N}`` or ``{"all": true}``. Marking
+    a read message again changes nothing (its ``read_at`` stays the first time)."""
+    marked = messages.mark_read(ctx, member_id=member_id, message_ids=body.message_ids, up_to_id=body.up_to_id)
+    return json_response(marked, zone=ctx.zone)

@@ -31,7 +31,7 @@ async def sandbox_notify(request: Request) -> Response:
     recharge is confirmed idempotently."""
     ctx = request.app.state.ctx
     body = await request.body()
-    provider = SandboxProvider.from_settings(ctx.settings)
+    provider = SandboxProvider.for_context(ctx)
     try:
         result = await run_in_threadpool(payments.receive_notification, ctx, provider, dict(request.headers), body)
     except NotificationRefused as exc:

@@ -16,7 +16,7 @@ from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import VoucherStatus
 from evperks.services import members, stations, vouchers
 from evperks.services.errors import Invalid
-from evperks.services.settlement import ChargeOrder, quote, settle
+from evperks.services.settlement import ChargeOrder, get_order, quote, settle
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
@@ -26,6 +26,17 @@ def put_station(station_id: PathId, body: schemas.StationIn, ctx: CtxDep) -> Res
     """Create or update a station (201 when created)."""
     station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city, actor="api")
     return json_response(station, zone=ctx.zone, status=201 if created else 200)
+
+
+@router.get("/stations", response_model=schemas.StationPage, tags=["stations"])
+def list_stations(ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None) -> Response:
+    """Every station, in id order."""
+    return json_response(stations.list_stations(ctx, limit=limit, cursor=cursor), zone=ctx.zone)
+
+
+@router.get("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
+def get_station(station_id: PathId, ctx: CtxDep) -> Response:
+    return json_response(stations.require_station(ctx, station_id), zone=ctx.zone)
 
 
 @router.post("/members", status_code=201, response_model=schemas.MemberOut, tags=["members"])
@@ -48,6 +59,14 @@ def register_member(body: schemas.MemberIn, ctx: CtxDep) -> Response:
 def get_member(member_id: PathId, ctx: CtxDep) -> Response:
     """A member with wallet and points balances."""
     return json_response(members.get_member(ctx, member_id), zone=ctx.zone)
+
+
+@router.patch("/members/{member_id}", response_model=schemas.MemberOut, tags=["members"])
+def update_member(member_id: PathId, body: schemas.MemberPatch, ctx: CtxDep) -> Response:
+    """Change phone, nickname, tags or wechat_openid (only the fields sent); a phone or openid another
+    member has is 409."""
+    member = members.update_member(ctx, member_id, body.model_dump(include=body.model_fields_set), actor="api")
+    return json_response(member, zone=ctx.zone)
 
 
 @router.get("/members/{member_id}/vouchers", response_model=schemas.VoucherPage, tags=["vouchers"])
@@ -77,6 +96,12 @@ def settle_charge_order(body: schemas.ChargeOrderIn, ctx: CtxDep) -> Response:
     result, created = settle(ctx, _order(body, ctx))
     SETTLEMENTS.labels("created" if created else "replayed").inc()
     return json_response(result, zone=ctx.zone, status=201 if created else 200)
+
+
+@router.get("/charge-orders/{order_no}", response_model=schemas.ChargeOrderOut, tags=["settlement"])
+def get_charge_order(order_no: PathId, ctx: CtxDep) -> Response:
+    """A settled order: the settlement's body, its status and its refunds."""
+    return json_response(get_order(ctx, order_no), zone=ctx.zone)
 
 
 def _order(body: schemas.QuoteIn, ctx) -> ChargeOrder:

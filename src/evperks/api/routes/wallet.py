@@ -12,6 +12,8 @@ from evperks.api.responses import json_response
 from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.services import wallet
+from evperks.services.errors import Invalid
+from evperks.services.wallet.provider_refunds import refund_through_provider
 
 platform_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"], route_class=ApiRoute,
@@ -85,7 +87,19 @@ def put_stored_value_settings(body: sw.StoredValueSettingsIn, ctx: CtxDep) -> Re
     responses={200: {"model": sw.RefundOut, "description": "The same refund_no again"}},
 )
 def refund_wallet(member_id: PathId, body: sw.RefundIn, ctx: CtxDep) -> Response:
-    """Refund unused balance with a reason; more than the balance is 409."""
-    refund, created = wallet.refund_wallet(ctx, member_id=member_id, amount_fen=body.amount_fen, reason=body.reason,
-                                           refund_no=body.refund_no, created_by="api")
+    """Refund unused balance with a reason, outside evperks or through WeChat Pay; more than the balance is 409."""
+    via = body.via or ("wechat" if ctx.settings.effective_payment_provider == "wechat" else "outside")
+    if via == "wechat":
+        if not ctx.settings.wechat_pay_enabled:
+            raise Invalid("WeChat Pay is not configured here", field="via")
+        if not body.refund_no:
+            raise Invalid("is required for a refund through WeChat Pay", field="refund_no")
+        refund, created = refund_through_provider(ctx, member_id=member_id, amount_fen=body.amount_fen,
+                                                  reason=body.reason, refund_no=body.refund_no, order_no=body.order_no,
+                                                  created_by="api")
+    else:
+        if body.order_no:
+            raise Invalid("only refunds through WeChat Pay name a recharge", field="order_no")
+        refund, created = wallet.refund_wallet(ctx, member_id=member_id, amount_fen=body.amount_fen, reason=body.reason,
+                                               refund_no=body.refund_no, created_by="api")
     return json_response(refund, zone=ctx.zone, status=201 if created else 200)

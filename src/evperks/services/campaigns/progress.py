@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
-from evperks.db.tables import campaign_progress, campaigns, messages
+from evperks.db.tables import campaign_progress, campaigns
 from evperks.db.upsert import insert_for
 from evperks.domain.timecal import local_date
 from evperks.domain.units import wh_to_kwh_str
@@ -24,7 +24,6 @@ from evperks.services.campaigns.triggers import guarded, running_campaigns
 from evperks.services.context import Context
 from evperks.services.lookups import require_member
 from evperks.services.messages import post_message
-from evperks.services.pagination import newest_first
 
 
 @dataclass(frozen=True)
@@ -162,13 +161,3 @@ def _progress_out(campaign, progress, now: datetime, zone: ZoneInfo) -> dict:
         "rules_text": campaign.rules_text,
         "end_at": campaign.end_at,
     }
-
-
-def list_messages(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
-    """The member's message centre, newest first."""
-    stmt = select(messages).where(messages.c.member_id == member_id)
-    with ctx.db.read() as conn:
-        require_member(conn, member_id)
-        rows, next_cursor = newest_first(conn, stmt, messages.c.id, limit=limit, cursor=cursor)
-    return {"items": [{"id": r.id, "type": r.type, "data": r.data, "created_at": r.created_at, "read_at": r.read_at}
-                      for r in rows], "next_cursor": next_cursor}

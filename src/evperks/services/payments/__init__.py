@@ -7,15 +7,26 @@ from collections.abc import Mapping
 from evperks.services.context import Context
 from evperks.services.payments.provider import Notification, NotificationRefused, PaymentProvider, PaymentStart
 from evperks.services.payments.sandbox import SandboxProvider
+from evperks.services.payments.wechat import WechatProvider
 
 __all__ = ["Notification", "NotificationRefused", "PaymentProvider", "PaymentStart", "SandboxProvider",
-           "provider_for", "receive_notification"]
+           "WechatProvider", "provider_for", "receive_notification", "wechat_for"]
 
 
 def provider_for(ctx: Context) -> PaymentProvider | None:
-    """The provider members pay through: the sandbox in sandbox mode; otherwise None — the charging
-    platform collects the money itself and calls POST /recharges/{order_no}/confirm."""
-    return SandboxProvider.from_settings(ctx.settings) if ctx.settings.sandbox else None
+    """The provider members pay through (EVPERKS_PAYMENT_PROVIDER): the sandbox, WeChat Pay, or None —
+    the charging platform collects the money itself and calls POST /recharges/{order_no}/confirm."""
+    name = ctx.settings.effective_payment_provider
+    if name == "sandbox":
+        return SandboxProvider.for_context(ctx)
+    if name == "wechat":
+        return WechatProvider(ctx.settings, ctx.clock)
+    return None
+
+
+def wechat_for(ctx: Context) -> WechatProvider:
+    """WeChat Pay, for the recharges and refunds made through it (even after the setting changed)."""
+    return WechatProvider(ctx.settings, ctx.clock)
 
 
 def receive_notification(ctx: Context, provider: PaymentProvider, headers: Mapping[str, str], body: bytes) -> dict:

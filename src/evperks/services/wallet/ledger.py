@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from evperks.db.tables import members
-from evperks.db.tables_wallet import recharges, wallet_ledger
+from evperks.db.tables_wallet import provider_refunds, recharges, wallet_ledger
 from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
 
-KINDS = ("recharge", "payment", "refund")
+KINDS = ("recharge", "payment", "refund", "refund_reversal")
 
 
 def post_entry(
@@ -74,6 +74,16 @@ def ledger_out(row) -> dict:
     }
 
 
+def checked_refund(amount_fen: int, reason: str) -> str:
+    """The reason, trimmed; 422 for an empty reason or an amount that is not positive."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("a reason is required", field="reason")
+    if amount_fen <= 0:
+        raise Invalid("must be greater than 0", field="amount_fen")
+    return reason
+
+
 def refund_wallet(
     ctx: Context,
     *,
@@ -85,11 +95,7 @@ def refund_wallet(
 ) -> tuple[dict, bool]:
     """Pay unused balance back (退款) with a reason; never more than the balance (409). With a
     ``refund_no`` a repeat returns the first refund (False) instead of refunding twice."""
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("a reason is required", field="reason")
-    if amount_fen <= 0:
-        raise Invalid("must be greater than 0", field="amount_fen")
+    reason = checked_refund(amount_fen, reason)
     ref = refund_no or "RF-" + uuid.uuid4().hex
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -98,7 +104,9 @@ def refund_wallet(
             select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
         ).first()
         if earlier is not None:
-            if (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
+            through_provider = conn.execute(select(provider_refunds.c.refund_no)
+                                            .where(provider_refunds.c.refund_no == ref)).first()
+            if through_provider or (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
                 raise Conflict("this refund_no was already used with different content", field="refund_no")
             return _refund_out(earlier), False
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=ref, now=now,
@@ -121,6 +129,10 @@ def _refund_out(row) -> dict:
         "wallet_balance_fen": row.balance_after_fen,
         "ledger_id": row.id,
         "created_at": row.created_at,
+        "via": "outside",
+        "order_no": None,
+        "status": "success",
+        "failure": None,
     }
 
 

@@ -142,7 +142,19 @@ def _credit_wallet_then_run_recharge_campaigns(conn: Connection, ctx: Context, r
 
 def cancel_recharge(ctx: Context, *, order_no: str) -> dict:
     """Cancel a pending recharge (the payer gave up, or it timed out at the platform). Cancelling
-    again returns it unchanged; a paid recharge cannot be cancelled (409) — refund the wallet instead."""
+    again returns it unchanged; a paid recharge cannot be cancelled (409) — refund the wallet instead.
+    A WeChat Pay recharge is closed there first (services.wallet.wechat_pay)."""
+    with ctx.db.read() as conn:
+        row = _row(conn, order_no)
+    if row is not None and row.status == "pending" and row.provider == "wechat":
+        from evperks.services.wallet.wechat_pay import close_at_provider  # noqa: PLC0415 - it imports this module
+
+        close_at_provider(ctx, order_no)
+    return mark_cancelled(ctx, order_no)
+
+
+def mark_cancelled(ctx: Context, order_no: str) -> dict:
+    """pending -> cancelled here (the provider, if any, has closed the order already)."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         changed = conn.execute(

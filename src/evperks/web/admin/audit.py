@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -41,7 +42,7 @@ def audit_page(request: Request, staff: StaffDep) -> Response:
 
 def _shown(entry: dict) -> dict:
     link = TARGET_PAGES.get(entry["target_type"])
-    return {**entry, "link": link.format(id=entry["target_id"]) if link else None,
+    return {**entry, "link": link.format(id=quote(str(entry["target_id"]), safe="")) if link else None,
             "changes": changes(entry["before"], entry["after"])}
 
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from evperks.api.params import PathId
 from evperks.api.schemas import ID_PATTERN
-from evperks.services import admin_views, stations
+from evperks.services import stations
 from evperks.services.errors import Conflict, Invalid, ServiceError
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
@@ -30,7 +30,7 @@ def _list_page(request: Request, staff: Staff, *, values: dict | None = None, er
                status: int = 200) -> Response:
     ctx = request.app.state.ctx
     try:
-        found = admin_views.list_stations(ctx, limit=PAGE_SIZE, cursor=request.query_params.get("cursor") or None)
+        found = stations.list_stations(ctx, limit=PAGE_SIZE, cursor=request.query_params.get("cursor") or None)
     except Invalid:  # a cursor that is not ours
         return redirect("/admin/stations")
     return page(request, staff, "admin/stations/list.html", status=status, nav="stations", stations=found["items"],
@@ -45,7 +45,7 @@ def station_list(request: Request, staff: StaffDep) -> Response:
 
 @router.get("/{station_id}/edit")
 def edit_form(request: Request, station_id: PathId, staff: ChangerDep) -> Response:
-    station = admin_views.get_station(request.app.state.ctx, station_id)
+    station = stations.get_station(request.app.state.ctx, station_id)
     if station is None:
         return missing(request, staff, nav="stations")
     return page(request, staff, "admin/stations/edit.html", nav="stations", station=station, values=station, errors={})
@@ -69,10 +69,10 @@ def _add(request: Request, staff: Staff, form: FormData) -> Response:
         fields = forms.Fields()
         station_id = fields.take(forms.text, form.get("id"), "id", required=True, max_length=64)
         if station_id and not STATION_ID.fullmatch(station_id):
-            fields.refuse("id", "Letters, digits and _ . : - only")
+            fields.refuse("id", "Letters, digits and - . _ ~ * : @ ! $ ( ) , ; = only, and not . or .. alone")
         name, city = _station_fields(form, fields)
         fields.check()
-        if admin_views.get_station(ctx, station_id) is not None:
+        if stations.get_station(ctx, station_id) is not None:
             raise Conflict("A station with this id already exists", field="id")
         stations.upsert_station(ctx, station_id=station_id, name=name, city=city, actor=staff.username)
     except ServiceError as exc:
@@ -89,7 +89,7 @@ async def save(request: Request, station_id: PathId, staff: ChangerDep) -> Respo
 
 def _save(request: Request, station_id: str, staff: Staff, form: FormData) -> Response:
     ctx = request.app.state.ctx
-    station = admin_views.get_station(ctx, station_id)
+    station = stations.get_station(ctx, station_id)
     if station is None:
         return missing(request, staff, nav="stations")
     try:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from evperks.services import messages
 from evperks.services.campaigns import progress
 from evperks.web.h5.session import H5Route, MemberDep, page
 
@@ -20,6 +21,12 @@ def campaign_progress(request: Request, member: MemberDep) -> Response:
 
 
 @router.get("/messages")
-def messages(request: Request, member: MemberDep, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    found = progress.list_messages(request.app.state.ctx, member_id=member.id, limit=20, cursor=cursor or None)
+def message_centre(request: Request, member: MemberDep,
+                   cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    """Opening the page reads what it shows: those messages are marked read (the page still marks them new)."""
+    ctx = request.app.state.ctx
+    found = messages.list_messages(ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    unread = [m["id"] for m in found["items"] if m["read_at"] is None]
+    if unread:
+        messages.mark_read(ctx, member_id=member.id, message_ids=unread)
     return page(request, member, "h5/messages.html", tab="me", found=found)

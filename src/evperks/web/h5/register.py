@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from evperks.services import h5_links, h5_views, members, sms
+from evperks.services import h5_views, members, sms
 from evperks.services.errors import ServiceError
 from evperks.web.h5.session import H5Route, page, start_session
 
@@ -59,6 +59,4 @@ def register(
     except ServiceError as exc:
         return _form(request, **kept, errors=_errors(exc), status=exc.status)
     sms.consume_code(ctx, phone=checked_phone)
-    if not h5_links.enabled(ctx):  # registered, but no session can be signed: enter from the official account
-        return page(request, None, "h5/notice.html", notice="registered")
     return start_session(request, RedirectResponse("/h5?welcome=1", status_code=303), member["id"])

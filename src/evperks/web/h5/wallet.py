@@ -1,18 +1,20 @@
 """充值 and 充值详情: a recharge order paid through the payment provider (the sandbox page in sandbox
-mode), then the member's recharges with the vouchers each one brought."""
+mode; WeChat Pay: JSAPI inside WeChat, H5 payment outside), then the member's recharges with the
+vouchers each one brought."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
-from evperks.services.errors import Invalid, ServiceError
+from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from evperks.services.wallet import wechat_pay as wechat_pay_service
 from evperks.web.forms import yuan_to_fen
 from evperks.web.h5.session import H5Route, MemberDep, check_form, page
 
@@ -75,3 +77,38 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
     balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
     return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)
+
+
+@router.get("/recharges/{order_no}/pay")
+def wechat_pay(request: Request, member: MemberDep, order_no: Annotated[str, Path(max_length=64)]) -> Response:
+    """WeChat Pay's pay page: JSAPI (WeixinJSBridge) inside WeChat when the platform set the member's
+    openid; otherwise WeChat's H5 payment page, which comes back to the return page."""
+    ctx = request.app.state.ctx
+    in_wechat = "MicroMessenger" in request.headers.get("user-agent", "")
+    client_ip = request.client.host if request.client else "127.0.0.1"
+    try:
+        started = wechat_pay_service.start_payment(ctx, order_no=order_no, member_id=member.id, in_wechat=in_wechat,
+                                                   client_ip=client_ip)
+    except (NotFound, Conflict):  # another member's order, or one already paid or cancelled
+        return RedirectResponse(RECHARGES, status_code=303)
+    except Unavailable:
+        return page(request, member, "h5/wechat_pay.html", tab="me", status=503, unavailable=True)
+    return_url = f"{ctx.settings.public_base_url.rstrip('/')}/h5/recharges/{quote(order_no)}/return"
+    if "h5_url" in started:
+        joiner = "&" if "?" in started["h5_url"] else "?"
+        return RedirectResponse(f"{started['h5_url']}{joiner}{urlencode({'redirect_url': return_url})}", status_code=303)
+    return page(request, member, "h5/wechat_pay.html", tab="me", params=started["jsapi"], return_url=return_url,
+                amount_fen=started["amount_fen"])
+
+
+@router.get("/recharges/{order_no}/return")
+def wechat_return(request: Request, member: MemberDep, order_no: Annotated[str, Path(max_length=64)]) -> Response:
+    """Back from paying: ask WeChat Pay about the order (its notification may still be on its way)."""
+    ctx = request.app.state.ctx
+    try:
+        recharge = wallet.get_recharge(ctx, order_no)
+    except NotFound:
+        recharge = None
+    if recharge is not None and recharge["member_id"] == member.id:
+        wechat_pay_service.sync_recharge(ctx, order_no)
+    return RedirectResponse(RECHARGES, status_code=303)
