@@ -258,6 +258,7 @@ def test_a_declared_body_over_the_limit_gets_413_before_a_byte_is_read(api):
     assert (wire.status, wire.bytes_taken) == (413, 0)
     assert wire.headers_out[b"content-type"].startswith(b"application/problem+json")
     assert json.loads(wire.body)["status"] == 413
+    assert [e["field"] for e in json.loads(wire.body)["errors"]] == ["body"]
 
 
 def test_a_chunked_body_gets_413_as_soon_as_it_passes_the_limit(api):

@@ -18,6 +18,7 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than the {limit} bytes allowed")
+        self.errors = [("body", f"may be at most {limit} bytes (EVPERKS_MAX_BODY_BYTES)")]
 
 
 class BodyLimit:
