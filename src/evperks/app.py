@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from evperks import __version__
 from evperks.api import errors
+from evperks.api.body_limit import BodyLimit
 from evperks.api.deps import KeyCache
 from evperks.api.routes import admin, h5_link, health, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.state.ctx = ctx
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(platform.router)
     app.include_router(admin.router)
     app.include_router(campaign_routes.router)

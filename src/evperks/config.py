@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     log_level: str = "INFO"
+    # Hostile input: bodies are refused (413) past this size before being read; sessions longer are refused.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    max_session_hours: int = Field(default=72, ge=1, le=24 * 366)
     # --- payments: the provider members pay recharges through (docs/stored-value.md) ---------------
     payment_provider: Literal["sandbox", "platform", "wechat"] | None = None
     wechat_mchid: str | None = None

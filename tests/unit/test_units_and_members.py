@@ -24,12 +24,16 @@ def test_invite_codes_are_eight_unambiguous_characters_and_differ():
     assert not set("01IOL") & set(INVITE_ALPHABET)
 
 
-@pytest.mark.parametrize(("kwh", "wh"), [("20.5", 20500), (20.5, 20500), (0, 0), ("0.001", 1), (12, 12000), ("1000000", 10**9)])
+@pytest.mark.parametrize(("kwh", "wh"), [
+    ("20.5", 20500), (20.5, 20500), (0, 0), ("0.001", 1), (12, 12000), ("1000000", 10**9),
+    ("0E-9999999", 0), ("1." + "0" * 1000, 1000), ("1e6", 10**9),
+])
 def test_kwh_is_stored_as_exact_integer_wh(kwh, wh):
     assert kwh_to_wh(kwh) == wh
 
 
-@pytest.mark.parametrize("kwh", ["0.0001", -1, "-0.5", "abc", "NaN", "inf", True, None, "1000000.001", [1]])
+@pytest.mark.parametrize("kwh", ["0.0001", -1, "-0.5", "abc", "NaN", "inf", True, None, "1000000.001", [1],
+                                 "1e999999999", "1e-9999999", "1.0000000000000000000000000001", 1e-320])
 def test_bad_energy_values_are_refused(kwh):
     with pytest.raises(InvalidEnergy):
         kwh_to_wh(kwh)

@@ -34,6 +34,8 @@ def test_yuan_becomes_exact_fen(typed, fen):
     ("abc", "Enter an amount in yuan, e.g. 12.50"), ("1.234", "At most 2 decimals (fen)"),
     ("0.001", "At most 2 decimals (fen)"), ("-1", "May not be negative"), ("NaN", "Enter an amount in yuan, e.g. 12.50"),
     ("Infinity", "Enter an amount in yuan, e.g. 12.50"), ("1e30", "Too large"), ("10000000000.01", "Too large"),
+    ("1e999999999", "Too large"), ("1e-9999999", "At most 2 decimals (fen)"),
+    ("12.5000000000000000000000000001", "At most 2 decimals (fen)"),
 ])
 def test_bad_yuan_is_refused_by_field(typed, message):
     assert refusal(forms.yuan_to_fen, typed, "face_value") == ("face_value", message)
@@ -61,6 +63,16 @@ def test_datetime_local_is_the_operators_wall_time():
     assert refusal(forms.local_datetime, "2026-03-10T08:00+00:00", "start", SHANGHAI) == ("start", "Enter a date and time")
     # Year 1 in Shanghai is the day before in UTC, which no datetime holds: refused, not an OverflowError.
     assert refusal(forms.local_datetime, "0001-01-01T00:00", "start", SHANGHAI) == ("start", "Enter a date and time")
+    # The API's range, 1970-2199: a campaign from year 130 to 9999 is no campaign.
+    assert refusal(forms.local_datetime, "0130-01-01T00:00", "start", SHANGHAI) == ("start", "Enter a date and time")
+    assert refusal(forms.local_datetime, "9999-12-31T23:59", "end", SHANGHAI) == ("end", "Enter a date and time")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1969-12-31"])
+def test_a_member_search_day_outside_1970_to_2199_is_refused_not_overflowed(day):
+    with pytest.raises(Invalid) as refused:
+        forms.member_search({"registered_from": day, "registered_to": day}, SHANGHAI)
+    assert dict(refused.value.errors) == {"registered_from": "Enter a date", "registered_to": "Enter a date"}
 
 
 @pytest.mark.parametrize(("typed", "message"), [

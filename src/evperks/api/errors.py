@@ -80,7 +80,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _on_http(request: Request, exc: HTTPException) -> Response:
-        response = problem(request, exc.status_code, str(exc.detail))
+        response = problem(request, exc.status_code, str(exc.detail), getattr(exc, "errors", ()))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response

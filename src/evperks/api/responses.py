@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -12,8 +12,17 @@ from starlette.responses import Response
 def json_response(body: object, *, zone: ZoneInfo, status: int = 200, media_type: str = "application/json") -> Response:
     def default(value: object) -> object:
         if isinstance(value, datetime):
-            return value.astimezone(zone).isoformat()
+            return _iso(value, zone)
         raise TypeError(f"cannot serialise {type(value).__name__}")
 
     content = orjson.dumps(body, default=default, option=orjson.OPT_PASSTHROUGH_DATETIME)
     return Response(content, status_code=status, media_type=media_type)
+
+
+def _iso(instant: datetime, zone: ZoneInfo) -> str:
+    """An ISO 8601 offset has whole minutes: before standard time a zone's local mean time (Shanghai's
+    +08:05:43) would not be one, so such an instant is shown in UTC."""
+    local = instant.astimezone(zone)
+    if local.utcoffset().seconds % 60:
+        local = instant.astimezone(UTC)
+    return local.isoformat()

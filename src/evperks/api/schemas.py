@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -17,9 +19,11 @@ from pydantic import (
     model_validator,
 )
 
+from evperks.domain.timecal import supported
 from evperks.domain.units import MAX_FEN
 
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
+RowId = Annotated[StrictInt, Field(ge=1, le=2**62)]  # a template's or voucher's id: within a signed bigint
 PositiveFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
 # Ids of members, stations and orders, as charging platforms send them (OCPI EVSE ids: BE*BEC*E041503003): the
 # printable characters a URI path segment carries unencoded (RFC 3986 pchar), minus those that read
@@ -41,21 +45,31 @@ Text100 = text()
 Name = text(1, 100)
 Reason = text(1, 500)
 Tag = text(1, 50)
-_EARLIEST, _LATEST = datetime(1970, 1, 2), datetime(2199, 12, 31)
 
 
 def _within_range(value: datetime) -> datetime:
-    """Far-off years would overflow converting between zones; no charging event lies outside this."""
-    try:
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    except OverflowError:  # year 1 at +14:00 lies before the first representable UTC instant
-        naive = datetime.min
-    if not _EARLIEST <= naive <= _LATEST:
+    if not supported(value):
         raise ValueError("must lie between 1970 and 2199")
     return value
 
 
-Instant = Annotated[datetime, AfterValidator(_within_range)]
+# ISO 8601 / RFC 3339 text only: a date, or a date and time with an optional offset. Pydantic alone would
+# also take a number, or a string of digits, as Unix seconds or milliseconds (253402300800 became 1978).
+_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+
+
+def _iso_text(value: object) -> object:
+    if isinstance(value, datetime):  # already parsed (a default, or a call from Python)
+        return value
+    if not isinstance(value, str) or not _ISO_8601.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date-time string such as 2026-03-12T10:00:00+08:00")
+    return value
+
+
+Instant = Annotated[
+    datetime, BeforeValidator(_iso_text), AfterValidator(_within_range),
+    Field(description="ISO 8601 (e.g. 2026-03-12T10:00:00+08:00); no offset: the operator's zone"),
+]
 EnergyKwh = Annotated[float | str, Field(description="kWh, a number or decimal string with at most 3 decimals")]
 
 
@@ -233,7 +247,7 @@ class VoucherPage(BaseModel):
 
 
 class IssueIn(Body):
-    template_id: Annotated[StrictInt, Field(ge=1)]
+    template_id: RowId
     quantity: Annotated[StrictInt, Field(ge=1, le=100)] = 1
     reason: Reason
 
@@ -252,7 +266,7 @@ class QuoteIn(Body):
     energy_kwh: EnergyKwh
     elec_fee_fen: Fen
     service_fee_fen: Fen
-    voucher_id: Annotated[StrictInt, Field(ge=1)] | Literal["auto"] | None = Field(
+    voucher_id: RowId | Literal["auto"] | None = Field(
         default="auto", description='a voucher id, "auto" (default) for the best one, or null for none'
     )
     use_points: StrictBool = False

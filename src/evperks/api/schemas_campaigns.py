@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt, model_validator
 
-from evperks.api.schemas import MAX_FEN, Body, Fen, Id, text
+from evperks.api.schemas import MAX_FEN, Body, Fen, Id, Instant, RowId, text
 
 CampaignType = Literal["referral", "registration", "recharge", "one_time", "consumption"]
 CampaignStatus = Literal["draft", "scheduled", "active", "ended"]
@@ -20,7 +20,7 @@ Amount = Annotated[Annotated[StrictInt, Field(ge=0, le=MAX_FEN)] | Annotated[str
 
 
 class RewardItem(Body):
-    template_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    template_id: RowId
     quantity: SmallInt = Field(description="1 to 100 vouchers of the template per package")
 
 
@@ -34,9 +34,9 @@ class Tier(Body):
 
 class CampaignFields(Body):
     name: text(0, 100) | None = None
-    start_at: datetime | None = None
-    end_at: datetime | None = None
-    issue_at: datetime | None = Field(default=None, description="one_time only; defaults to start_at")
+    start_at: Instant | None = None
+    end_at: Instant | None = None
+    issue_at: Instant | None = Field(default=None, description="one_time only; defaults to start_at")
     rules_text: text(0, 5000) | None = None
     total_packages: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
     reward: Annotated[list[RewardItem], Field(max_length=20)] | None = None
@@ -89,8 +89,8 @@ class MemberSearch(Body):
     """The admin member search (GET /api/v1/admin/members), as a body."""
 
     phone: Annotated[str, Field(max_length=11, pattern=r"^\d+$")] | None = None
-    registered_from: datetime | None = None
-    registered_to: datetime | None = None
+    registered_from: Instant | None = None
+    registered_to: Instant | None = None
     tag: text(1, 50) | None = None
     min_charge_count: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
     min_total_kwh: Annotated[Decimal, Field(ge=0)] | None = None

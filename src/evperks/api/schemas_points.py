@@ -6,15 +6,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, model_validator
 
-from evperks.api.schemas import Body, Reason, StationIds
+from evperks.api.schemas import Body, Instant, Reason, StationIds
 from evperks.domain.points import MAX_POINTS, MAX_RATE
+
+
+def _four_decimals(value: Decimal) -> Decimal:
+    """pydantic's decimal_places lets 1E-9999999 through (it would be stored as ten million digits)."""
+    if value != value.quantize(Decimal("0.0001")):
+        raise ValueError("has at most 4 decimals")
+    return value
+
 
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=MAX_RATE, max_digits=12, decimal_places=4, allow_inf_nan=False,
           description="points per unit, a number or decimal string with at most 4 decimals"),
+    AfterValidator(_four_decimals),
 ]
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
 
@@ -22,7 +31,7 @@ Count = Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
 class PointsAdjustIn(Body):
     points: Annotated[StrictInt, Field(ge=-MAX_POINTS, le=MAX_POINTS, description="+ grants, − deducts")]
     reason: Reason
-    granted_at: datetime | None = Field(default=None, description="a past grant time, to import history")
+    granted_at: Instant | None = Field(default=None, description="a past grant time, to import history")
 
     @model_validator(mode="after")
     def _not_zero(self) -> PointsAdjustIn:

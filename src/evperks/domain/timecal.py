@@ -9,6 +9,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+EARLIEST, LATEST = datetime(1970, 1, 2), datetime(2199, 12, 31)
+
+
+def supported(value: datetime) -> bool:
+    """Whether a time lies between 1970-01-02 and 2199-12-31 (a naive one read as it stands): no charging
+    event lies outside, and far-off years overflow when moved between zones."""
+    try:
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:  # year 1 at +14:00 lies before the first representable UTC instant
+        return False
+    return EARLIEST <= naive <= LATEST
+
 
 def as_utc(value: datetime, zone: ZoneInfo) -> datetime:
     """An instant in UTC; a naive value is read as wall time in the operator's zone."""

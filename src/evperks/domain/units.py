@@ -25,12 +25,37 @@ def kwh_to_wh(value: object) -> int:
         raise InvalidEnergy("must be a number of kWh")
     if kwh < 0:
         raise InvalidEnergy("may not be negative")
-    wh = kwh * 1000
-    if wh > MAX_WH:
-        raise InvalidEnergy("may not exceed 1000000 kWh")
-    if wh != wh.to_integral_value():
-        raise InvalidEnergy("has at most 3 decimals")
-    return int(wh)
+    try:
+        return scaled_exactly(kwh, 3, MAX_WH)
+    except TooLarge as exc:
+        raise InvalidEnergy("may not exceed 1000000 kWh") from exc
+    except TooPrecise as exc:
+        raise InvalidEnergy("has at most 3 decimals") from exc
+
+
+class TooLarge(ValueError):
+    pass
+
+
+class TooPrecise(ValueError):
+    pass
+
+
+def scaled_exactly(number: Decimal, places: int, maximum: int) -> int:
+    """A finite, non-negative ``number`` × 10^places as an exact integer (kWh → Wh, yuan → fen).
+
+    Digits and exponent are read before any arithmetic, which would round to 28 digits: "1e999999999"
+    would overflow, "1e-9999999" become 0 and "1.0000000000000000000000000001" become 1."""
+    if number and number.adjusted() + places >= len(str(maximum)):
+        raise TooLarge
+    _, digits, exponent = number.as_tuple()
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if number and exponent + trailing_zeros < -places:
+        raise TooPrecise
+    scaled = int(number.scaleb(places))  # exact: what rounding to 28 digits could drop are zeros
+    if scaled > maximum:
+        raise TooLarge
+    return scaled
 
 
 def wh_to_kwh_str(wh: int) -> str:

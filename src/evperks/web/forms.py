@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from evperks.domain.timecal import as_utc, start_of_local_day
-from evperks.domain.units import MAX_FEN, InvalidEnergy, kwh_to_wh
+from evperks.domain.timecal import EARLIEST, LATEST, as_utc, start_of_local_day, supported
+from evperks.domain.units import MAX_FEN, InvalidEnergy, TooLarge, TooPrecise, kwh_to_wh, scaled_exactly
 from evperks.domain.wallet import yuan
 from evperks.services.errors import Invalid, ServiceError
 from evperks.services.member_search import MemberFilter
@@ -56,14 +56,15 @@ def yuan_to_fen(value: str | None, field: str, *, positive: bool = False) -> int
         raise Invalid("Enter an amount in yuan, e.g. 12.50", field=field)
     if amount < 0:
         raise Invalid("May not be negative", field=field)
-    if amount * 100 > MAX_FEN:
-        raise Invalid("Too large", field=field)
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise Invalid("At most 2 decimals (fen)", field=field)
+    try:
+        fen = scaled_exactly(amount, 2, MAX_FEN)
+    except TooLarge as exc:
+        raise Invalid("Too large", field=field) from exc
+    except TooPrecise as exc:
+        raise Invalid("At most 2 decimals (fen)", field=field) from exc
     if positive and fen == 0:
         raise Invalid("Must be greater than 0", field=field)
-    return int(fen)
+    return fen
 
 
 def kwh(value: str | None, field: str) -> int | None:
@@ -114,12 +115,9 @@ def local_datetime(value: str | None, field: str, zone: ZoneInfo) -> datetime | 
         wall = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise Invalid("Enter a date and time", field=field) from exc
-    if wall.tzinfo is not None:
+    if wall.tzinfo is not None or not supported(wall):  # 1970-2199, as the API
         raise Invalid("Enter a date and time", field=field)
-    try:
-        return as_utc(wall, zone)
-    except OverflowError as exc:  # year 1 or 9999 moved across the zone leaves the calendar
-        raise Invalid("Enter a date and time", field=field) from exc
+    return as_utc(wall, zone)
 
 
 def local_day(value: str | None, field: str) -> date | None:
@@ -127,9 +125,12 @@ def local_day(value: str | None, field: str) -> date | None:
     if _blank(value):
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise Invalid("Enter a date", field=field) from exc
+    if not EARLIEST.date() <= day < LATEST.date():  # 1970-2199, as the API; the day after is still in range
+        raise Invalid("Enter a date", field=field)
+    return day
 
 
 def choice(value: str | None, field: str, options: tuple[str, ...], *, required: bool = True) -> str | None:

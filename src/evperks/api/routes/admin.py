@@ -12,6 +12,7 @@ from evperks.api import schemas
 from evperks.api.deps import CtxDep, require_admin
 from evperks.api.params import Cursor, IntId, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import DaysValidity, DeductionType, Validity, WindowValidity
@@ -19,7 +20,7 @@ from evperks.services import members, vouchers
 from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
 
-router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"], route_class=ApiRoute)
 
 
 @router.post("/voucher-templates", status_code=201, response_model=schemas.TemplateOut)

@@ -10,9 +10,12 @@ from evperks.api.deps import CtxDep, require_admin
 from evperks.api.params import Cursor, IntId, Limit
 from evperks.api.responses import json_response
 from evperks.api.routes.admin import member_filter
+from evperks.api.routing import ApiRoute
 from evperks.services.campaigns import binding, lifecycle, stats
 
-router = APIRouter(prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"])
+router = APIRouter(
+    prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"], route_class=ApiRoute,
+)
 
 
 def _fields(body: s.CampaignFields) -> dict:

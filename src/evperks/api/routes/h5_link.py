@@ -11,9 +11,10 @@ from starlette.responses import Response
 from evperks.api.deps import CtxDep, require_platform
 from evperks.api.params import PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.services import h5_links
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["members"])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["members"], route_class=ApiRoute)
 
 
 class H5LinkOut(BaseModel):

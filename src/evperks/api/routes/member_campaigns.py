@@ -9,10 +9,11 @@ from evperks.api import schemas_messages
 from evperks.api.deps import CtxDep, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.services import messages
 from evperks.services.campaigns import progress
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
 
 @router.get("/members/{member_id}/campaigns", response_model=schemas_messages.CampaignProgressList,

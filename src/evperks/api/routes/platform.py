@@ -10,6 +10,7 @@ from evperks.api.deps import CtxDep, require_platform
 from evperks.api.metrics import SETTLEMENTS
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import VoucherStatus
@@ -17,7 +18,7 @@ from evperks.services import members, stations, vouchers
 from evperks.services.errors import Invalid
 from evperks.services.settlement import ChargeOrder, get_order, quote, settle
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
 
 @router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])

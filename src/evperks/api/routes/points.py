@@ -9,11 +9,12 @@ from evperks.api import schemas_points
 from evperks.api.deps import CtxDep, require_admin, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.services import points
 from evperks.services.points import settings as points_settings
 
-router = APIRouter(prefix="/api/v1", tags=["points"])
+router = APIRouter(prefix="/api/v1", tags=["points"], route_class=ApiRoute)
 
 
 @router.get("/admin/points/settings", response_model=schemas_points.PointsSettingsOut,

@@ -8,10 +8,13 @@ from starlette.responses import Response
 from evperks.api import schemas
 from evperks.api.deps import CtxDep, require_admin
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.jobs.scheduler import run_due
 
-router = APIRouter(prefix="/api/v1/sandbox", dependencies=[Depends(require_admin)], tags=["sandbox"])
+router = APIRouter(
+    prefix="/api/v1/sandbox", dependencies=[Depends(require_admin)], tags=["sandbox"], route_class=ApiRoute,
+)
 
 
 @router.put("/clock", response_model=schemas.ClockOut)

@@ -9,13 +9,18 @@ from evperks.api import schemas_wallet as sw
 from evperks.api.deps import CtxDep, require_admin, require_platform
 from evperks.api.params import Cursor, Limit, PathId
 from evperks.api.responses import json_response
+from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.services import wallet
 from evperks.services.errors import Invalid
 from evperks.services.wallet.provider_refunds import refund_through_provider
 
-platform_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"])
-admin_router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"])
+platform_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_platform)], tags=["stored value"], route_class=ApiRoute,
+)
+admin_router = APIRouter(
+    prefix="/api/v1/admin", dependencies=[Depends(require_admin)], tags=["admin"], route_class=ApiRoute,
+)
 
 
 @platform_router.post(
@@ -38,10 +43,7 @@ def get_recharge(order_no: PathId, ctx: CtxDep) -> Response:
 def confirm_recharge(order_no: PathId, body: sw.ConfirmIn, ctx: CtxDep) -> Response:
     """Payment confirmed: credits the wallet exactly once and runs recharge campaigns; repeats return
     the first answer."""
-    try:
-        paid_at = as_utc(body.paid_at, ctx.zone) if body.paid_at else None
-    except OverflowError as exc:  # year 1 with an offset east of UTC, and the like
-        raise Invalid("is out of range", field="paid_at") from exc
+    paid_at = as_utc(body.paid_at, ctx.zone) if body.paid_at else None
     result = wallet.confirm_recharge(
         ctx, order_no=order_no, provider_txn_id=body.provider_txn_id, amount_fen=body.amount_fen, paid_at=paid_at,
     )

@@ -67,9 +67,6 @@ def _update_draft(conn: Connection, row, changes: dict, ctx: Context, now: datet
     if stale:
         raise Invalid.fields(stale)
     columns = _columns(changes, campaign_type=campaign_type, metric=metric, zone=ctx.zone)
-    for name in ("reward", "tiers"):
-        if name in columns and columns[name] is None:
-            columns[name] = []
     if columns:
         conn.execute(update(campaigns).where(campaigns.c.id == row.id).values(**columns, updated_at=now))
 
@@ -121,7 +118,9 @@ def _columns(values: dict, *, campaign_type: str, metric: str | None, zone) -> d
             value = as_utc(value, zone)
         elif name in ("name", "rules_text") and value is not None:
             value = value.strip() or None
-        elif name == "tiers" and value is not None:
+        elif name in ("reward", "tiers") and value is None:
+            value = []  # a cleared list is an empty one: publishing then names it as missing
+        elif name == "tiers":
             value = [_tier(tier, i, campaign_type, metric, energy, errors) for i, tier in enumerate(value)]
         elif name == "progress_reminder" and value is not None:
             value = _amount(value, "progress_reminder", campaign_type, metric, energy, errors)

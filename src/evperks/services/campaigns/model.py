@@ -36,7 +36,9 @@ class Draft:
 
     @classmethod
     def from_row(cls, row) -> Draft:
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+        values = {name: getattr(row, name) for name in cls.__dataclass_fields__}
+        # Drafts saved before null was stored as [] hold a JSON null.
+        return cls(**values | {"reward": values["reward"] or [], "tiers": values["tiers"] or []})
 
 
 def energy_metric(campaign_type: str, metric: str | None) -> bool:

@@ -104,6 +104,9 @@ def _check_times(ctx: Context, order: ChargeOrder, now: datetime) -> None:
         raise Invalid("may not lie in the future", field="end_time")
     if order.start_time > order.end_time:
         raise Invalid("must not be after end_time", field="start_time")
+    longest = ctx.settings.max_session_hours
+    if order.end_time - order.start_time > timedelta(hours=longest):
+        raise Invalid(f"the session may last at most {longest} hours (EVPERKS_MAX_SESSION_HOURS)", field="end_time")
 
 
 def _replay(conn: Connection, order: ChargeOrder) -> dict | None:

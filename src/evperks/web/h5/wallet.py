@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from evperks.services.wallet import wechat_pay as wechat_pay_service
@@ -58,7 +59,7 @@ def recharge(
 
 
 def _denomination(amount: str) -> int:
-    if not amount.isdigit():
+    if not (amount.isascii() and amount.isdigit()) or int(amount) > MAX_FEN:  # "²" is a digit to isdigit
         raise Invalid("Choose an amount", field="amount")
     return int(amount)
 
