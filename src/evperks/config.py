@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-# --- the public address when the operator names none (pkgops) ---------------------------------------------
+# --- the public address when the operator names none ---------------------------------------------------
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
 
