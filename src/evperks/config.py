@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures_per_address: int = Field(default=30, ge=1, le=10_000)
+    login_max_failures_per_username: int = Field(default=100, ge=1, le=100_000)
+    login_known_address_days: int = Field(default=30, ge=0, le=365)
     log_level: str = "INFO"
 
     @field_validator("timezone")
