@@ -7,11 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import Response
 
 from evperks import __version__
-from evperks.api import errors
+from evperks.api import errors, exposure
 from evperks.api.deps import KeyCache
 from evperks.api.routes import admin, h5_link, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
@@ -50,10 +48,14 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         version=__version__,
         description="Promotion and loyalty engine for EV-charging operators. Errors are application/problem+json.",
         lifespan=lifespan,
+        openapi_url=None,  # served by exposure.install, as EVPERKS_DOCS_ACCESS says
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
     errors.install(app)
+    exposure.install(app, settings)
     app.include_router(platform.router)
     app.include_router(admin.router)
     app.include_router(campaign_routes.router)
@@ -76,10 +78,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         with ctx.db.read() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

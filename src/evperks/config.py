@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     login_max_failures_per_username: int = Field(default=100, ge=1, le=100_000)
     login_known_address_days: int = Field(default=30, ge=0, le=365)
     log_level: str = "INFO"
+    metrics_access: Literal["off", "open", "admin"] = "admin"
+    docs_access: Literal["off", "open", "admin"] | None = None  # unset: open in the sandbox, admin otherwise
 
     @field_validator("timezone")
     @classmethod
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies carry the Secure flag whenever the public address is https."""
         return self.public_base_url.startswith("https://")
+
+    @property
+    def docs_exposure(self) -> str:
+        return self.docs_access or ("open" if self.sandbox else "admin")
 
     @property
     def is_sqlite(self) -> bool:
