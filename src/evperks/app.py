@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from evperks import __version__
-from evperks.api import errors, exposure
+from evperks.api import errors, exposure, openapi
 from evperks.api.deps import KeyCache
 from evperks.api.routes import admin, h5_link, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(member_campaigns.router)
     app.include_router(h5_link.router)
     mount_web(app)
+    openapi.install(app)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 
