@@ -21,6 +21,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.hypothesis.examples import generate_one
 from sqlalchemy import func, select
 
@@ -48,7 +49,7 @@ class Findings:
         self.answered.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
-        except Exception as exc:  # noqa: BLE001 - schemathesis raises a group of failures; each is a finding
+        except (FailureGroup, AssertionError) as exc:
             key = f"{case.method} {case.path}: {', '.join(sorted({type(e).__name__ for e in getattr(exc, 'exceptions', [exc])}))}"
             self.failures.setdefault(key, f"{exc}\n  request: {case.as_curl_command(headers=headers)}")
 
