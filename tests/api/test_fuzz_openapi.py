@@ -84,5 +84,4 @@ def test_no_example_and_no_generated_request_gets_an_answer_outside_the_schema(a
 
             fuzz()
 
-    print({operation: sorted(statuses) for operation, statuses in findings.answered.items()})
     assert not findings.failures, "\n\n".join(f"{k}\n{v}" for k, v in sorted(findings.failures.items()))
