@@ -7,11 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import Response
 
 from evperks import __version__
-from evperks.api import errors
+from evperks.api import errors, exposure, openapi
 from evperks.api.body_limit import BodyLimit
 from evperks.api.deps import KeyCache
 from evperks.api.routes import admin, h5_link, health, member_campaigns, platform
@@ -52,11 +50,15 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         version=__version__,
         description="Promotion and loyalty engine for EV-charging operators. Errors are application/problem+json.",
         lifespan=lifespan,
+        openapi_url=None,  # served by exposure.install, as EVPERKS_DOCS_ACCESS says
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    exposure.install(app, settings)
     app.include_router(platform.router)
     app.include_router(admin.router)
     app.include_router(campaign_routes.router)
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         from evperks.api.routes import wechat_pay  # noqa: PLC0415 - only where WeChat Pay is configured
 
         app.include_router(wechat_pay.router)
+    openapi.install(app)
     if settings.sandbox:
         from evperks.api.routes import sandbox  # noqa: PLC0415 - absent outside sandbox mode
 
@@ -78,10 +81,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         from evperks.api.routes import payments  # noqa: PLC0415 - the sandbox payment provider: sandbox only
 
         app.include_router(payments.router)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

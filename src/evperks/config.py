@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures_per_address: int = Field(default=30, ge=1, le=10_000)
+    login_max_failures_per_username: int = Field(default=100, ge=1, le=100_000)
+    login_known_address_days: int = Field(default=30, ge=0, le=365)
     log_level: str = "INFO"
     # Hostile input: bodies are refused (413) past this size before being read; sessions longer are refused.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
@@ -74,6 +77,8 @@ class Settings(BaseSettings):
     wechat_notify_window_seconds: int = Field(default=300, ge=30, le=3600)
     wechat_query_after_minutes: int = Field(default=2, ge=1, le=1440)
     wechat_close_after_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    metrics_access: Literal["off", "open", "admin"] = "admin"
+    docs_access: Literal["off", "open", "admin"] | None = None  # unset: open in the sandbox, admin otherwise
 
     @field_validator("timezone")
     @classmethod
@@ -109,6 +114,10 @@ class Settings(BaseSettings):
         """WeChat Pay's notify endpoint and sync job run: it is the provider, or it was (a merchant id is
         still set, so late notifications and pending refunds are still handled)."""
         return self.effective_payment_provider == "wechat" or bool(self.wechat_mchid)
+
+    @property
+    def docs_exposure(self) -> str:
+        return self.docs_access or ("open" if self.sandbox else "admin")
 
     @property
     def is_sqlite(self) -> bool:

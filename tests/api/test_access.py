@@ -62,9 +62,9 @@ def test_openapi_and_docs_are_served(api):
 
 
 def test_metrics_count_settlements_and_problems(api):
-    before = api.client.get("/metrics").text
+    before = api.admin("GET", "/metrics").text
     api.platform("GET", "/api/v1/members/nobody")
-    after = api.client.get("/metrics").text
+    after = api.admin("GET", "/metrics").text
 
     def value(text: str, sample: str) -> float:
         line = next((l for l in text.splitlines() if l.startswith(sample + " ")), None)

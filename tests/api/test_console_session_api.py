@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
 from evperks.services.access import create_admin_user
 
@@ -49,3 +50,21 @@ def test_a_session_of_a_console_user_who_is_not_an_admin_cannot_call_the_api(api
     sign_in(api, "bob", role)
     assert api.client.get("/api/v1/admin/voucher-templates").status_code == 403
     assert api.client.get("/api/v1/members/nobody").status_code == 403
+
+
+def test_the_login_form_counts_failures_per_client_address(api):
+    """Five wrong passwords from one address lock the name there (429); another address still signs in."""
+
+    create_admin_user(api.ctx, username="alice", password=PASSWORD, role="admin")
+
+    def post(client: TestClient, password: str):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").text).group(1)
+        return client.post("/admin/login", data={"username": "alice", "password": password, "csrf_token": token},
+                           follow_redirects=False)
+
+    attacker = TestClient(api.client.app, client=("203.0.113.7", 40000))
+    office = TestClient(api.client.app, client=("10.0.0.1", 40000))
+    statuses = [post(attacker, "guess").status_code for _ in range(api.ctx.settings.login_max_failures)]
+    assert statuses == [401] * (len(statuses) - 1) + [429]
+    assert post(attacker, PASSWORD).status_code == 429
+    assert post(office, PASSWORD).status_code == 303

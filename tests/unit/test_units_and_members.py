@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from evperks.domain.members import INVITE_ALPHABET, InvalidPhone, new_invite_code, normalize_mobile
+from evperks.api.schemas import MemberIn
+from evperks.domain.members import (
+    INVITE_ALPHABET,
+    MOBILE_INPUT_PATTERN,
+    InvalidPhone,
+    new_invite_code,
+    normalize_mobile,
+)
 from evperks.domain.units import InvalidEnergy, kwh_to_wh, wh_to_kwh_str
 
 
@@ -42,3 +51,21 @@ def test_bad_energy_values_are_refused(kwh):
 def test_wh_reads_back_as_a_three_decimal_kwh_string():
     assert wh_to_kwh_str(20500) == "20.500"
     assert wh_to_kwh_str(0) == "0.000"
+
+
+def test_a_phone_with_digits_of_another_script_is_refused():
+    with pytest.raises(InvalidPhone):
+        normalize_mobile("138\u0660\u0660138000")  # ARABIC-INDIC DIGIT ZERO: \\d matches it, a phone may not
+
+
+@pytest.mark.parametrize("raw", ["13800138000", "+86 138-0013-8000", "0086 13800138000", " 138 0013 8000 ",
+                                 "+8613800138000", "-1-3-8-0-0-1-3-8-0-0-0-", "12800138000", "1380013800",
+                                 "138001380001", "13800138000x", "+87 13800138000", "138\u0660\u0660138000", ""])
+def test_the_api_schemas_phone_pattern_accepts_exactly_what_normalize_mobile_accepts(raw):
+    try:
+        normalize_mobile(raw)
+        accepted = True
+    except InvalidPhone:
+        accepted = False
+    assert bool(re.fullmatch(MOBILE_INPUT_PATTERN, raw)) == accepted
+    assert MemberIn.model_json_schema()["properties"]["phone"]["pattern"] == MOBILE_INPUT_PATTERN

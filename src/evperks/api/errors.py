@@ -8,9 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from evperks.api.metrics import PROBLEMS
-from evperks.api.responses import json_response
+from evperks.api.responses import API_HEADERS, json_response
 from evperks.clock import ClockMovedBackwards
 from evperks.services.errors import ServiceError
 
@@ -80,6 +81,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _on_http(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            return _method_not_allowed(request)
         response = problem(request, exc.status_code, str(exc.detail), getattr(exc, "errors", ()))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
@@ -89,3 +92,26 @@ def install(app: FastAPI) -> None:
     async def _on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(request, 500, "An unexpected error occurred; nothing was changed")
+
+
+def _method_not_allowed(request: Request) -> Response:
+    """OPTIONS answers 204 with the methods the path has; another method it lacks, 405 with the same Allow.
+    Starlette's own Allow names only the first route matching the path, while one path may have routes in
+    several routers (GET and PATCH of a member)."""
+    allow = ", ".join(_methods_of(request))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow, **API_HEADERS})
+    response = problem(request, 405, f"{request.method} is not allowed here; allowed: {allow}")
+    response.headers["Allow"] = allow
+    return response
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Each method some route fully matches at this path (asked through the routes' public ``matches``)."""
+    routes = request.app.router.routes
+    allowed = [method for method in _METHODS
+               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
+    return sorted({*allowed, "OPTIONS"})
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from evperks.domain.members import MOBILE_INPUT_PATTERN
 from evperks.domain.timecal import supported
 from evperks.domain.units import MAX_FEN
 
@@ -82,6 +83,8 @@ class Body(BaseModel):
 # --- stations and members -------------------------------------------------------------------------
 
 class StationIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "南山站", "city": "深圳"}]})
+
     name: Name
     city: Text100 = ""
 
@@ -98,8 +101,11 @@ class StationPage(BaseModel):
 
 
 class MemberIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "M1", "phone": "13800138000", "nickname": "小王"}]})
+
     id: Id | None = None
-    phone: text(0, 20)
+    # The pattern documents what services.members accepts; the service refuses the rest with its own message.
+    phone: Annotated[text(0, 20), Field(json_schema_extra={"pattern": MOBILE_INPUT_PATTERN})]
     nickname: Text100 = ""
     channel: text(0, 50) = ""
     invite_code: text(1, 16) | None = None
@@ -171,6 +177,10 @@ StationIds = Annotated[list[Id], Field(max_length=1000)]
 
 
 class TemplateIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "10元券", "face_value_fen": 1000, "deduction_type": "total", "validity": {"type": "days", "days": 7},
+    }]})
+
     name: Name
     face_value_fen: PositiveFen
     deduction_type: DeductionTypeIn
@@ -247,6 +257,8 @@ class VoucherPage(BaseModel):
 
 
 class IssueIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"template_id": 1, "quantity": 1, "reason": "客服补发"}]})
+
     template_id: RowId
     quantity: Annotated[StrictInt, Field(ge=1, le=100)] = 1
     reason: Reason
@@ -258,7 +270,15 @@ class RevokeIn(Body):
 
 # --- settlement ------------------------------------------------------------------------------------
 
+_ORDER_EXAMPLE = {
+    "member_id": "M1", "station_id": "S1", "start_time": "2026-03-12T10:00:00+08:00",
+    "end_time": "2026-03-12T11:00:00+08:00", "energy_kwh": "20.5", "elec_fee_fen": 2000, "service_fee_fen": 800,
+}
+
+
 class QuoteIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ORDER_EXAMPLE]})
+
     member_id: Id
     station_id: Id
     start_time: Instant
@@ -274,6 +294,8 @@ class QuoteIn(Body):
 
 
 class ChargeOrderIn(QuoteIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"order_no": "ORD-1", **_ORDER_EXAMPLE}]})
+
     order_no: Id
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from evperks.api.schemas import Body, Instant, Reason, StationIds
 from evperks.domain.points import MAX_POINTS, MAX_RATE
@@ -29,6 +29,8 @@ Count = Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
 
 
 class PointsAdjustIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"points": 100, "reason": "客服补偿"}]})
+
     points: Annotated[StrictInt, Field(ge=-MAX_POINTS, le=MAX_POINTS, description="+ grants, − deducts")]
     reason: Reason
     granted_at: Instant | None = Field(default=None, description="a past grant time, to import history")

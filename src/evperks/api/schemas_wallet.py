@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from evperks.api.schemas import Body, Fen, Id, Instant, PositiveFen, Reason, Reward, text
 from evperks.domain.wallet import MAX_DENOMINATIONS
@@ -27,12 +27,16 @@ class StoredValueSettingsOut(BaseModel):
 
 
 class RechargeIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"order_no": "R-1", "member_id": "M1", "amount_fen": 10000}]})
+
     order_no: Id
     member_id: Id
     amount_fen: PositiveFen
 
 
 class ConfirmIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"provider_txn_id": "TXN-1"}]})
+
     provider_txn_id: ProviderTxnId
     paid_at: Instant | None = None
     amount_fen: PositiveFen | None = Field(default=None, description="what was paid; 409 when it differs")
@@ -92,6 +96,8 @@ class LedgerPage(BaseModel):
 
 
 class RefundIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 100, "reason": "客服退款", "refund_no": "RF-1"}]})
+
     amount_fen: PositiveFen
     reason: Reason
     refund_no: Id | None = Field(default=None, description="idempotency key: the same refund_no again refunds once")

@@ -23,11 +23,14 @@ admin_sessions = Table(
 login_throttle = Table(
     "login_throttle",
     metadata,
-    # Keyed by the name typed, known or not, so a lock-out never tells which usernames exist.
-    Column("username", String(64), primary_key=True),
+    # One counter per subject: "name:<username>", "address:<client address>" or "pair:<address> <username>",
+    # keyed by the name typed, known or not, so a lock-out never tells which usernames exist.
+    Column("subject", String(200), primary_key=True),
     Column("failures", Integer, nullable=False, server_default="0"),
-    Column("first_failure_at", UTCDateTime(), nullable=False),
-    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("window_started_at", UTCDateTime(), nullable=False),
+    # Pair rows only: the last successful sign-in of that name from that address (a known address).
+    Column("signed_in_at", UTCDateTime(), nullable=True),
+    CheckConstraint("failures >= 0", name="failures_not_negative"),
 )
 
 audit_log = Table(

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: \d would take "١٣..." and store it
+_SEP = r"[\s-]*"
+# What normalize_mobile accepts, as one pattern for the API schema: an optional +86/0086, then 1, 3–9
+# and nine digits, with spaces and dashes anywhere.
+MOBILE_INPUT_PATTERN = (rf"^{_SEP}(?:(?:\+{_SEP}8{_SEP}6|0{_SEP}0{_SEP}8{_SEP}6){_SEP})?"
+                        rf"1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}{_SEP}$")
 # No 0/O, 1/I/L: codes are read aloud and typed from screenshots.
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 INVITE_CODE_LENGTH = 8

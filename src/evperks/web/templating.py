@@ -43,7 +43,8 @@ def local_time(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%
     return "" if value is None else value.astimezone(zone).strftime(fmt)
 
 
-# Pages are never framed (no clickjacking of a publish button), never sniffed, and links out of them do
+# Pages are never framed (no clickjacking of a publish button), never sniffed, never stored (they show
+# members' data; the back button after signing out must not show them again), and links out of them do
 # not carry the path (member and campaign ids) to other sites. Set here, not by a middleware, so the
 # API's hot path pays nothing.
 PAGE_HEADERS = {
@@ -51,6 +52,7 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
 }
 
 

@@ -21,7 +21,8 @@ from evperks.services.settlement import ChargeOrder, get_order, quote, settle
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
 
-@router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"])
+@router.put("/stations/{station_id}", response_model=schemas.StationOut, tags=["stations"],
+            responses={201: {"model": schemas.StationOut, "description": "Created"}})
 def put_station(station_id: PathId, body: schemas.StationIn, ctx: CtxDep) -> Response:
     """Create or update a station (201 when created)."""
     station, created = stations.upsert_station(ctx, station_id=station_id, name=body.name, city=body.city, actor="api")

@@ -58,7 +58,11 @@ async def login(
     if not username.strip() or not password:
         return _login_page(request, status=422, error="missing", username=username, next_path=next)
     ctx = request.app.state.ctx
-    result = await run_in_threadpool(admin_sessions.log_in, ctx, username=username, password=password)
+    # The peer's address; behind a reverse proxy uvicorn puts the forwarded client here, but only for the
+    # proxies FORWARDED_ALLOW_IPS names (docs/admin-console.md "Signing in").
+    address = request.client.host if request.client else "unknown"
+    result = await run_in_threadpool(admin_sessions.log_in, ctx, username=username, password=password,
+                                     address=address)
     if not result.ok:
         error = "locked" if result.locked_until else "wrong"
         return _login_page(request, status=429 if result.locked_until else 401, error=error, username=username,

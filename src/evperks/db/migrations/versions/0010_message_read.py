@@ -4,8 +4,8 @@ Marking messages read (``POST /members/{id}/messages/read``) and the unread coun
 centre and the H5 both look for a member's messages with ``read_at IS NULL``. The partial index holds
 only unread messages, so it stays small as members read them.
 
-Revision ID: 0011_message_read
-Revises: 0008_wechat_pay
+Revision ID: 0010_message_read
+Revises: 0009_login_throttle
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_message_read"
-down_revision: str | Sequence[str] | None = "0008_wechat_pay"
+revision: str = "0010_message_read"
+down_revision: str | Sequence[str] | None = "0009_login_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
