@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,18 +60,25 @@ class Site:
         return self.base_url + path
 
 
-@pytest.fixture
-def site(database_url: str) -> Iterator[Site]:
+@contextmanager
+def served_site(database_url: str, **settings: object) -> Iterator[Site]:
+    """A live server on an emptied database with a platform and an admin key; ``settings`` add to the
+    sandbox's (an SMS provider, WeChat Pay)."""
     port = free_port()
-    settings = Settings(database_url=database_url, sandbox=True, scheduler=False,
-                        public_base_url=f"http://127.0.0.1:{port}")
-    ctx = Context.from_settings(settings)
+    ctx = Context.from_settings(Settings(database_url=database_url, sandbox=True, scheduler=False,
+                                         public_base_url=f"http://127.0.0.1:{port}", **settings))
     empty_all_tables(ctx.db)
     platform_key = create_api_key(ctx, name="platform", role="platform")
     admin_key = create_api_key(ctx, name="admin", role="admin")
     with serving(ctx, port) as base_url:
         yield Site(base_url, ctx, platform_key, admin_key)
     ctx.db.dispose()
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[Site]:
+    with served_site(database_url) as served:
+        yield served
 
 
 def _watch(page, site: Site) -> None:

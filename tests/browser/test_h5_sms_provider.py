@@ -8,13 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from evperks.config import Settings
-from evperks.services.access import create_api_key
-from evperks.services.context import Context
-from tests.browser.conftest import Site, shot
+from tests.browser.conftest import Site, served_site, shot
 from tests.browser.h5_support import local, member_by_phone
-from tests.conftest import empty_all_tables
-from tests.live import free_port, serving
 from tests.sms_fakes import AliyunSmsFake
 
 
@@ -27,18 +22,10 @@ def aliyun() -> Iterator[AliyunSmsFake]:
 @pytest.fixture
 def site(database_url: str, aliyun: AliyunSmsFake) -> Iterator[Site]:
     """The browser tests' site, with EVPERKS_SMS_PROVIDER=aliyun pointing at the fake."""
-    port = free_port()
-    settings = Settings(database_url=database_url, sandbox=True, scheduler=False,
-                        public_base_url=f"http://127.0.0.1:{port}", sms_provider="aliyun",
-                        sms_aliyun_access_key_id=aliyun.access_key_id,
-                        sms_aliyun_access_key_secret=aliyun.access_key_secret, sms_aliyun_sign_name="易充会员",
-                        sms_aliyun_template_code="SMS_300000001", sms_aliyun_endpoint=aliyun.url)
-    ctx = Context.from_settings(settings)
-    empty_all_tables(ctx.db)
-    with serving(ctx, port) as base_url:
-        yield Site(base_url, ctx, create_api_key(ctx, name="platform", role="platform"),
-                   create_api_key(ctx, name="admin", role="admin"))
-    ctx.db.dispose()
+    with served_site(database_url, sms_provider="aliyun", sms_aliyun_access_key_id=aliyun.access_key_id,
+                     sms_aliyun_access_key_secret=aliyun.access_key_secret, sms_aliyun_sign_name="易充会员",
+                     sms_aliyun_template_code="SMS_300000001", sms_aliyun_endpoint=aliyun.url) as served:
+        yield served
 
 
 def test_a_failed_sms_is_explained_and_the_next_code_arrives_by_sms_and_registers(phone, site, aliyun):

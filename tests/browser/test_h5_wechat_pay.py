@@ -7,14 +7,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from evperks.config import Settings
-from evperks.services.access import create_api_key
-from evperks.services.context import Context
 from evperks.services.members import update_member
-from tests.browser.conftest import PHONE, Site, shot
+from tests.browser.conftest import PHONE, Site, served_site, shot
 from tests.browser.h5_support import link, member
-from tests.conftest import empty_all_tables
-from tests.live import free_port, serving
 from tests.wechatpay_fake import FakeWechatPay
 
 INSIDE_WECHAT = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile MicroMessenger/8.0.50 NetType/WIFI Language/zh_CN"
@@ -36,15 +31,8 @@ def fake() -> Iterator[FakeWechatPay]:
 
 @pytest.fixture
 def site(database_url: str, fake: FakeWechatPay) -> Iterator[Site]:
-    port = free_port()
-    settings = Settings(database_url=database_url, sandbox=True, scheduler=False, h5_link_secret="browser-test-secret",
-                        public_base_url=f"http://127.0.0.1:{port}", **fake.settings())
-    ctx = Context.from_settings(settings)
-    empty_all_tables(ctx.db)
-    with serving(ctx, port) as base_url:
-        yield Site(base_url, ctx, create_api_key(ctx, name="platform", role="platform"),
-                   create_api_key(ctx, name="admin", role="admin"))
-    ctx.db.dispose()
+    with served_site(database_url, **fake.settings()) as served:
+        yield served
 
 
 def test_inside_wechat_the_member_pays_through_the_bridge_and_sees_the_credit(browser, site, fake):
