@@ -36,10 +36,16 @@ def _context(settings: Settings):
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from evperks.db.migrate import upgrade  # noqa: PLC0415
+    from evperks.db.migrate import current, upgrade  # noqa: PLC0415
 
-    upgrade(_settings().database_url)
-    typer.echo("database is up to date")
+    url = _settings().database_url
+    before = current(url)
+    upgrade(url)
+    after = current(url)
+    if before == after:
+        typer.echo(f"database is up to date (at {after})")
+    else:
+        typer.echo(f"database migrated from {before or 'empty'} to {after}")
 
 
 @app.command()

@@ -141,7 +141,8 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     directory = tmp_path_factory.mktemp(request.param)
     with _database(request.param, directory) as url:
         env = _base_env(request.param, url)
-        assert "database is up to date" in evperks(env, "migrate")
+        assert "database migrated from empty to " in evperks(env, "migrate")
+        assert "database is up to date (at " in evperks(env, "migrate")
         platform_key = evperks(env, "keys", "create", "platform", "--role", "platform").strip().splitlines()[-1]
         admin_key = evperks(env, "keys", "create", "ops", "--role", "admin").strip().splitlines()[-1]
         evperks(env, "admin", "create", "alice", "--role", "admin", stdin=PASSWORD + "\n")

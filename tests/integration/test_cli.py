@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evperks.cli import app
+from evperks.db.migrate import head
 from evperks.services.access import role_of_key, verify_admin_password
 
 runner = CliRunner()
@@ -116,3 +117,19 @@ def test_check_passes_on_reconciled_books_and_names_a_tampered_balance(env):
     assert bad.exit_code == 1
     assert member["id"] in bad.output
     assert "wallet:" in bad.output and "points:" in bad.output
+
+
+def test_migrate_says_what_it_applied_then_that_the_database_is_up_to_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVPERKS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    first = runner.invoke(app, ["migrate"])
+    assert first.exit_code == 0, first.output
+    assert f"database migrated from empty to {head()}" in first.output
+    again = runner.invoke(app, ["migrate"])
+    assert again.exit_code == 0, again.output
+    assert f"database is up to date (at {head()})" in again.output
+
+
+def test_migrate_on_a_migrated_database_changes_nothing_and_says_so(env):
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert f"database is up to date (at {head()})" in result.output
