@@ -38,7 +38,7 @@ def _status(ctx, campaign_id) -> tuple:
 
 
 def _errors(excinfo) -> dict:
-    return dict(excinfo.value.errors)
+    return {e.field: e.message for e in excinfo.value.errors}
 
 
 def test_publishing_an_empty_draft_names_every_missing_field_at_once(ctx):

@@ -179,7 +179,7 @@ def test_parallel_rotations_leave_one_current_version_and_never_reuse_one(ctx):
 def test_an_unknown_secret_cannot_be_rotated(ctx):
     with pytest.raises(NotFound) as refused:
         signing_keys.rotate(ctx, "wechat")
-    assert refused.value.errors == [("name", "no secret is named 'wechat'; the secrets are h5, sandbox-payments, "
+    assert [(e.field, e.message) for e in refused.value.errors] == [("name", "no secret is named 'wechat'; the secrets are h5, sandbox-payments, "
                                              "sms-codes")]
 
 

@@ -36,7 +36,7 @@ def test_a_sandbox_code_is_shown_stored_only_as_a_hash_and_accepted_once_consume
     sms.consume_code(ctx, phone="13900000001")
     with pytest.raises(Invalid) as refused:
         sms.check_code(ctx, phone="13900000001", code=sent.shown_code)
-    assert refused.value.errors == [("code", sms.NO_CODE)]
+    assert [(e.field, e.message) for e in refused.value.errors] == [("code", sms.NO_CODE)]
 
 
 def test_a_code_expires_after_five_minutes(at_noon):
@@ -45,7 +45,7 @@ def test_a_code_expires_after_five_minutes(at_noon):
     ctx.clock.move_to(NOON + sms.CODE_TTL)
     with pytest.raises(Invalid) as refused:
         sms.check_code(ctx, phone="13900000001", code=code)
-    assert refused.value.errors == [("code", sms.WRONG_CODE)]
+    assert [(e.field, e.message) for e in refused.value.errors] == [("code", sms.WRONG_CODE)]
 
 
 def test_five_wrong_codes_lock_the_code_even_against_the_right_one(at_noon):
@@ -56,7 +56,7 @@ def test_five_wrong_codes_lock_the_code_even_against_the_right_one(at_noon):
     for _ in range(sms.MAX_ATTEMPTS):
         with pytest.raises(Invalid) as refused:
             sms.check_code(ctx, phone="13900000001", code=wrong)
-        messages.append(refused.value.errors[0][1])
+        messages.append(refused.value.errors[0].message)
     assert messages == [sms.WRONG_CODE] * (sms.MAX_ATTEMPTS - 1) + [sms.TOO_MANY_ATTEMPTS]
     with pytest.raises(Invalid, match="too many"):
         sms.check_code(ctx, phone="13900000001", code=code)
@@ -86,10 +86,10 @@ def test_a_registered_or_malformed_phone_gets_no_code(at_noon):
     members.register_member(ctx, phone="13900000001")
     with pytest.raises(Conflict) as known:
         sms.request_code(ctx, phone="13900000001")
-    assert known.value.errors == [("phone", sms.ALREADY_REGISTERED)]
+    assert [(e.field, e.message) for e in known.value.errors] == [("phone", sms.ALREADY_REGISTERED)]
     with pytest.raises(Invalid) as malformed:
         sms.request_code(ctx, phone="12345")
-    assert malformed.value.errors[0][0] == "phone"
+    assert malformed.value.errors[0].field == "phone"
     with ctx.db.read() as conn:
         assert conn.execute(select(sms_codes)).all() == []
 
@@ -133,7 +133,7 @@ def test_twenty_parallel_guesses_get_only_five_comparisons(at_noon):
         try:
             sms.check_code(ctx, phone="13900000009", code=wrong)
         except Invalid as exc:
-            return exc.errors[0][1]
+            return exc.errors[0].message
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         refusals = Counter(pool.map(guess, range(20)))

@@ -63,7 +63,7 @@ def test_confirming_refuses_unknown_orders_wrong_amounts_and_cancelled_orders(ct
     wallet.create_recharge(ctx, order_no="R1", member_id=member_id, amount_fen=5000)
     with pytest.raises(Conflict) as wrong:
         wallet.confirm_recharge(ctx, order_no="R1", provider_txn_id="T1", amount_fen=4999)
-    assert wrong.value.errors[0][0] == "amount_fen"
+    assert wrong.value.errors[0].field == "amount_fen"
     wallet.cancel_recharge(ctx, order_no="R1")
     with pytest.raises(Conflict):
         wallet.confirm_recharge(ctx, order_no="R1", provider_txn_id="T1")
@@ -76,7 +76,7 @@ def test_one_provider_transaction_cannot_pay_two_recharges_nor_one_recharge_be_p
     wallet.confirm_recharge(ctx, order_no="R1", provider_txn_id="T1")
     with pytest.raises(Conflict) as reused:
         wallet.confirm_recharge(ctx, order_no="R2", provider_txn_id="T1")
-    assert reused.value.errors[0][0] == "provider_txn_id"
+    assert reused.value.errors[0].field == "provider_txn_id"
     with pytest.raises(Conflict):
         wallet.confirm_recharge(ctx, order_no="R1", provider_txn_id="T-other")
     assert balance(ctx, member_id) == 5000
@@ -107,14 +107,14 @@ def test_amounts_are_refused_per_the_saved_settings(ctx, member_id):
     assert wallet.get_settings(ctx)["denominations_fen"] == [5000, 10000]
     with pytest.raises(Invalid) as refused:
         wallet.create_recharge(ctx, order_no="R1", member_id=member_id, amount_fen=3000)
-    assert refused.value.errors[0][0] == "amount_fen"
+    assert refused.value.errors[0].field == "amount_fen"
     wallet.put_settings(ctx, min_recharge_fen=2000, denominations_fen=[5000], allow_custom_amount=True)
     assert wallet.create_recharge(ctx, order_no="R1", member_id=member_id, amount_fen=3000)[1]
     with pytest.raises(Invalid):
         wallet.create_recharge(ctx, order_no="R2", member_id=member_id, amount_fen=1999)
     with pytest.raises(Invalid) as unknown:
         wallet.create_recharge(ctx, order_no="R3", member_id="nobody", amount_fen=5000)
-    assert unknown.value.errors[0][0] == "member_id"
+    assert unknown.value.errors[0].field == "member_id"
 
 
 def test_a_refund_takes_at_most_the_balance_and_is_a_ledger_row_with_its_reason(ctx, member_id):

@@ -73,7 +73,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _on_service_error(request: Request, exc: ServiceError) -> Response:
-        return problem(request, exc.status, exc.detail, exc.errors, exc.title)
+        return problem(request, exc.status, exc.detail, [(e.field, e.message) for e in exc.errors], exc.title)
 
     @app.exception_handler(ClockMovedBackwards)
     async def _on_clock_back(request: Request, exc: ClockMovedBackwards) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from evperks.services.errors import Invalid, ServiceError
+from evperks.services.errors import Invalid, Reason, ServiceError
 
 
 class _DuplicateName(ValueError):
@@ -37,7 +37,7 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_unique_names, parse_constant=_no_
 
 def _refused(detail: str, message: str) -> ServiceError:
     error = ServiceError(detail)
-    error.errors = [("body", message)]
+    error.errors = [Reason("body", None, message)]
     return error
 
 

@@ -1,32 +1,61 @@
-"""Failures a caller can act on. The API turns them into problem+json responses."""
+"""Failures a caller can act on. The API turns them into problem+json responses (the HTTP status of each
+kind is chosen in ``api/errors.py``, not here).
+
+Every refusal carries a stable ``code`` and its ``params``: the console translates the code, never the
+English text, so rewording a message cannot un-translate a page. ``message`` is the English shown by the
+API; it may use ``%(name)s`` placeholders filled from ``params``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one field (or, with ``field == ""``, the request as a whole) was refused."""
+
+    field: str
+    code: str
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, field: str, code: str, message: str, **params: object) -> Reason:
+        """``message`` with its ``%(name)s`` placeholders filled from ``params``."""
+        return cls(field, code, message % params if params else message, params)
 
 
 class ServiceError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors: list[tuple[str, str]] = [(field, detail)] if field else []
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None, **params: object) -> None:
+        self.detail = detail % params if params else detail
+        super().__init__(self.detail)
+        self.code = code
+        self.params: Mapping[str, object] = params
+        self.errors: list[Reason] = [Reason(field, code, self.detail, params)] if field is not None else []
+
+    @classmethod
+    def fields(cls, errors: list[Reason], detail: str = "Some fields are invalid", *, code: str = "invalid_fields"):
+        error = cls(detail, code=code)
+        # TRANSITIONAL (issue 13): (field, message) pairs are still accepted until every caller gives Reasons.
+        error.errors = [e if isinstance(e, Reason) else Reason(e[0], None, e[1]) for e in errors]
+        return error
 
 
 class Invalid(ServiceError):
     """The input is well-formed but breaks a rule; nothing was changed."""
 
-    status = 422
+    status = 422  # TRANSITIONAL (issue 13): the status of each kind moves to api/errors.py
     title = "Invalid input"
-
-    @classmethod
-    def fields(cls, errors: list[tuple[str, str]], detail: str = "Some fields are invalid") -> Invalid:
-        error = cls(detail)
-        error.errors = errors
-        return error
 
 
 class NotFound(ServiceError):
+    """What the request names does not exist."""
+
     status = 404
     title = "Not found"
 

@@ -21,7 +21,7 @@ from evperks.domain.vouchers import (
 from evperks.services import audit
 from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.errors import Conflict, Invalid, NotFound, Reason
 from evperks.services.lookups import require_member
 from evperks.services.pagination import newest_first
 
@@ -86,7 +86,7 @@ def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: Templ
     value_changes = sorted(n for n, v in changes.items() if n not in ("name", "enabled") and not same(n, v))
     if value_changes and template_in_use(conn, template_id):
         error = Conflict("the template is used by a campaign: only its name and enabled flag can change")
-        error.errors = [(name, "cannot change while a campaign uses the template") for name in value_changes]
+        error.errors = [Reason(name, None, "cannot change while a campaign uses the template") for name in value_changes]
         raise error
 
 

@@ -168,7 +168,7 @@ class Fields:
         try:
             return parse(*args, **kwargs)
         except Invalid as exc:
-            for field, message in exc.errors:
+            for field, message in [(e.field, e.message) for e in exc.errors]:
                 self.errors.setdefault(field, message)
             return None
 
@@ -219,6 +219,6 @@ def error_messages(exc: ServiceError, locale: str, rename: Mapping[str, str] | N
     gettext = translations(locale).gettext
     rename = rename or {}
     found: dict[str, str] = {}
-    for field, message in exc.errors or [("", exc.detail)]:
+    for field, message in [(e.field, e.message) for e in exc.errors] or [("", exc.detail)]:
         found.setdefault(rename.get(field, field), gettext(message))
     return found

@@ -21,7 +21,7 @@ from evperks.services.campaigns.model import Draft, campaign_out, energy_metric
 from evperks.services.campaigns.packages import end_campaign
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.errors import Conflict, Invalid, NotFound, Reason
 from evperks.services.pagination import newest_first
 
 FIELDS = ("type", "name", "start_at", "end_at", "issue_at", "rules_text", "total_packages", "reward", "tiers",
@@ -102,7 +102,7 @@ def _update_published(conn: Connection, row, changes: dict, ctx: Context, now: d
 
 def _conflict(errors: list[tuple[str, str]]) -> Conflict:
     error = Conflict("Not allowed in the campaign's state: " + ", ".join(f for f, _ in errors))
-    error.errors = errors
+    error.errors = [Reason(f, None, m) for f, m in errors]
     return error
 
 

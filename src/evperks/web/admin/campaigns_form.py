@@ -181,7 +181,7 @@ def refusal_messages(exc: ServiceError, locale: str, rename: dict[str, str]) -> 
     """Field → translated message for a service refusal; messages naming a voucher template keep its id."""
     gettext = translations(locale).gettext
     pairs = []
-    for name, message in exc.errors or [("", exc.detail)]:
+    for name, message in [(e.field, e.message) for e in exc.errors] or [("", exc.detail)]:
         for pattern, msgid in _WITH_TEMPLATE_ID:
             if m := pattern.fullmatch(message):
                 message = gettext(msgid) % {"id": m[1]}

@@ -141,7 +141,7 @@ def _ticked(data) -> list[str]:
 
 def _refusal(exc: ServiceError, gettext) -> str:
     """Why binding was refused, in the reader's language: the campaign's type or state, or the input."""
-    if isinstance(exc, Invalid) and exc.errors and exc.errors[0][0] != "member_ids":
+    if isinstance(exc, Invalid) and exc.errors and exc.errors[0].field != "member_ids":
         return gettext("Please correct the search fields.")
     if isinstance(exc, Invalid):
         return gettext("Some of these members do not exist.")

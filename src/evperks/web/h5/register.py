@@ -28,7 +28,7 @@ def _form(request: Request, *, phone: str = "", code: str = "", invite: str = ""
 def _errors(exc: ServiceError) -> dict:
     """Service refusals by form field (the API's field names map onto the form's)."""
     fields = {"invite_code": "invite", "phone": "phone", "code": "code"}
-    found = {fields.get(f, "form"): message for f, message in exc.errors}
+    found = {fields.get(f, "form"): message for f, message in [(e.field, e.message) for e in exc.errors]}
     return found or {"form": exc.detail}
 
 

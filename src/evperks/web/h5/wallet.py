@@ -51,7 +51,7 @@ def recharge(
         created, _ = wallet.create_recharge(ctx, order_no=order_no, member_id=member.id, amount_fen=fen)
     except ServiceError as exc:
         rules = wallet.get_settings(ctx)
-        message = exc.detail if exc.errors and exc.errors[0][0] == "amount" else _refusal(rules)
+        message = exc.detail if exc.errors and exc.errors[0].field == "amount" else _refusal(rules)
         return _form(request, member, amount=amount, custom=custom, error=message, status=exc.status)
     if not created["pay_url"]:  # no online provider: the platform collects recharges itself
         return RedirectResponse(RECHARGES, status_code=303)

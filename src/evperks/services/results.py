@@ -1,0 +1,53 @@
+"""Typed results at the service boundary.
+
+A use case returns a ``@result`` class (a frozen dataclass deriving from ``Result``). Routes hand it to ``json_response``
+(orjson writes dataclasses as objects); templates read its attributes. It also reads as a read-only
+mapping (``result["field"]``, ``dict(result)``) so that callers written against the earlier plain dicts,
+and results stored as JSON (``as_dict``), keep working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+
+def result(cls: type[R]) -> type[R]:
+    """A frozen dataclass that compares equal to any mapping with the same items (``eq=False`` keeps
+    ``Mapping.__eq__``, which a generated dataclass ``__eq__`` would replace)."""
+    return dataclasses.dataclass(frozen=True, eq=False)(cls)
+
+
+class Result(Mapping[str, Any]):
+    """Base of every ``@result`` class."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dicts and lists all the way down (for JSON columns and audit rows)."""
+        return _plain(self)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Result):
+        return {name: _plain(getattr(value, name)) for name in value}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
