@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from evperks.domain.campaigns import Metric, Status
+from evperks.domain.campaigns import EndedReason, Metric, Status
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.web.forms import for_display
 from evperks.web.i18n import translations
@@ -34,6 +34,7 @@ def environment(locale: str) -> Environment:
     # Pages read a campaign's type facts and compare states and metrics by name, never by spelling.
     env.globals["campaign_types"] = CAMPAIGN_TYPES
     env.globals["Status"] = Status
+    env.globals["EndedReason"] = EndedReason
     env.globals["Metric"] = Metric
     return env
 

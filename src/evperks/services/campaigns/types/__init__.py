@@ -40,7 +40,7 @@ class CampaignType(Protocol):
     TIER_LABEL: str | None
     SHOWS_ISSUE_AT: bool  # the form and detail have the issue time
     SHOWS_METRIC: bool  # the form and detail have the metric, progress reminder and countdown days
-    BINDING_HINT: str | None  # what binding a member means, on the members page (types using members)
+    BINDING_HINT: str  # what binding members means for it (or that it binds nobody), on the members page
     H5_LABEL: str  # its tag on the member's home page
     H5_RANK: int  # its place among the campaigns on the member's home page, lowest first
     H5_LINK: tuple[str, str] | None  # (H5 path, msgid) of the link under its card there
