@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from evperks.domain.campaigns import Metric
 from evperks.services.campaigns.model import Draft
 from evperks.services.campaigns.types import consumption, one_time, recharge, referral, registration
 
@@ -29,6 +30,20 @@ class CampaignType(Protocol):
     def validate(self, draft: Draft) -> list[tuple[str, str]]:
         """Every type-specific reason the draft cannot be published, as (field, message)."""
         ...
+
+    # --- how the console and H5 show it (texts are msgids, marked ``N_``, translated where shown) ---
+    LABEL: str  # its name in the console
+    DESCRIPTION: str  # what it gives and when, on the console's type chooser
+    # The unit of its tier amounts and progress reminder (recharge: yuan); None: the campaign's metric.
+    AMOUNTS_IN: Metric | None
+    # The label of a tier's amount on the form; None: named after the campaign's metric.
+    TIER_LABEL: str | None
+    SHOWS_ISSUE_AT: bool  # the form and detail have the issue time
+    SHOWS_METRIC: bool  # the form and detail have the metric, progress reminder and countdown days
+    BINDING_HINT: str  # what binding members means for it (or that it binds nobody), on the members page
+    H5_LABEL: str  # its tag on the member's home page
+    H5_RANK: int  # its place among the campaigns on the member's home page, lowest first
+    H5_LINK: tuple[str, str] | None  # (H5 path, msgid) of the link under its card there
 
 
 CAMPAIGN_TYPES: dict[str, CampaignType] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from evperks.services.campaigns.model import Draft
 from evperks.services.campaigns.rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+from evperks.services.texts import N_
 
 NAME = "referral"
 TIER_KEY = None
@@ -15,3 +16,17 @@ BINDING_WHILE_ACTIVE = True
 
 def validate(draft: Draft) -> list[tuple[str, str]]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+
+
+# --- how the console and H5 show it ---
+LABEL = N_("Referral campaign")
+DESCRIPTION = N_("When a new member registers through an existing member's invite link and finishes their first "
+                 "charge, the inviter gets the vouchers.")
+AMOUNTS_IN = None
+TIER_LABEL = None
+SHOWS_ISSUE_AT = False
+SHOWS_METRIC = False
+BINDING_HINT = N_("Only bound members earn the reward for inviting; with nobody bound, every member can.")
+H5_LABEL = N_("Invite friends")
+H5_RANK = 0  # the invite campaign comes first on the member's home page
+H5_LINK = ("/h5/invite", N_("Invite now, earn rewards"))
