@@ -3,8 +3,8 @@ runs out (the grant itself is ``campaigns.one_time``). ``issue_at`` defaults to 
 
 from __future__ import annotations
 
-from evperks.services.campaigns.model import Draft
-from evperks.services.campaigns.rules import check_reward, no_tiers, only_for_consumption
+from evperks.domain.campaign_rules import check_issue_at_inside, check_reward, no_tiers, only_for_consumption
+from evperks.domain.campaigns import Campaign, Refusal
 
 NAME = "one_time"
 TIER_KEY = None
@@ -12,11 +12,10 @@ USES_MEMBERS = True
 REQUIRES_MEMBERS = True
 # Until the grant starts (now < issue_at) binding stays open, also once the campaign is active.
 BINDING_WHILE_ACTIVE = True
+ACCUMULATES = False
+# Its one grant runs at issue_at (default start_at); binding closes then.
+GRANTS_AT_ISSUE_AT = True
 
 
-def validate(draft: Draft) -> list[tuple[str, str]]:
-    errors = check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft)
-    issue_at = draft.issue_at or draft.start_at
-    if issue_at and draft.start_at and draft.end_at and not draft.start_at <= issue_at < draft.end_at:
-        errors.append(("issue_at", "must lie inside [start_at, end_at)"))
-    return errors
+def validate(draft: Campaign) -> list[Refusal]:
+    return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + check_issue_at_inside(draft)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from evperks.services.campaigns.model import Draft
-from evperks.services.campaigns.rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+from evperks.domain.campaigns import Campaign, Refusal
 
 NAME = "registration"
 TIER_KEY = None
 USES_MEMBERS = False
 REQUIRES_MEMBERS = False
 BINDING_WHILE_ACTIVE = False
+ACCUMULATES = False
+GRANTS_AT_ISSUE_AT = False
 
 
-def validate(draft: Draft) -> list[tuple[str, str]]:
+def validate(draft: Campaign) -> list[Refusal]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
