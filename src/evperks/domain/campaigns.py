@@ -62,7 +62,7 @@ class Refusal:
     params: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, field: str, code: str, message: str, **params: object) -> Refusal:
+    def of(cls, field: str, code: str, message: str, /, **params: object) -> Refusal:
         return cls(field, code, message % params if params else message, params)
 
 
