@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from evperks.db.tables import campaigns
 from evperks.domain.campaign_rules import common_refusals
-from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, FIELDS, Campaign, EndedReason, Refusal, Status
+from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Refusal, Status
 from evperks.services.campaigns import store
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT
 from evperks.services.campaigns.model import CampaignOut, CampaignPage, campaign_out, stored_columns
@@ -22,12 +21,9 @@ from evperks.services.campaigns.refusals import error, reasons
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
-from evperks.services.pagination import newest_first
 from evperks.services.results import Result, result
 
-__all__ = ["FIELDS", "PUBLISHED_EDITABLE", "create_campaign", "end_due", "get_campaign", "list_campaigns",
-           "publish_campaign", "start_due", "stop_campaign", "update_campaign"]
-PUBLISHED_EDITABLE = EDITABLE_ONCE_PUBLISHED
+PUBLISHED_EDITABLE = EDITABLE_ONCE_PUBLISHED  # the console's form sends only these once published
 
 
 @result
@@ -110,13 +106,8 @@ def get_campaign(ctx: Context, campaign_id: int) -> CampaignOut:
 def list_campaigns(ctx: Context, *, type: str | None = None, status: str | None = None, limit: int = 50,
                    cursor: str | None = None) -> CampaignPage:
     """Campaigns, newest first."""
-    stmt = select(campaigns)
-    if type:
-        stmt = stmt.where(campaigns.c.type == type)
-    if status:
-        stmt = stmt.where(campaigns.c.status == status)
     with ctx.db.read() as conn:
-        rows, next_cursor = newest_first(conn, stmt, campaigns.c.id, limit=limit, cursor=cursor)
+        rows, next_cursor = store.newest_rows(conn, type=type, status=status, limit=limit, cursor=cursor)
     return CampaignPage(items=[campaign_out(r) for r in rows], next_cursor=next_cursor)
 
 

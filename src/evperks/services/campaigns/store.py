@@ -14,6 +14,7 @@ from evperks.services import audit
 from evperks.services.campaigns.jobkeys import task_key
 from evperks.services.campaigns.model import CampaignOut, campaign_out
 from evperks.services.errors import NotFound
+from evperks.services.pagination import newest_first
 
 
 def read_row(conn: Connection, campaign_id: int, *, lock: bool = False):
@@ -34,6 +35,16 @@ def read(conn: Connection, campaign_id: int, *, lock: bool = False) -> tuple[Cam
 def find(conn: Connection, campaign_id: int) -> Campaign | None:
     row = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
     return None if row is None else Campaign.from_row(row)
+
+
+def newest_rows(conn: Connection, *, type: str | None, status: str | None, limit: int, cursor: str | None):
+    """A page of rows of the type and status given (any when None), newest first, and the next cursor."""
+    stmt = select(campaigns)
+    if type:
+        stmt = stmt.where(campaigns.c.type == type)
+    if status:
+        stmt = stmt.where(campaigns.c.status == status)
+    return newest_first(conn, stmt, campaigns.c.id, limit=limit, cursor=cursor)
 
 
 def not_found(campaign_id: int) -> NotFound:
