@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from evperks.services.campaigns.rules import check_reward, no_tiers
+from evperks.domain.campaign_rules import check_reward, no_tiers
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from tests.api.test_console_session_api import sign_in
 
@@ -22,8 +22,8 @@ BIRTHDAY = SimpleNamespace(
     DESCRIPTION="Members get the vouchers on their birthday.",
     AMOUNTS_IN=None,
     TIER_LABEL=None,
-    SHOWS_ISSUE_AT=False,
-    SHOWS_METRIC=False,
+    GRANTS_AT_ISSUE_AT=False,
+    ACCUMULATES=False,
     BINDING_HINT="Birthday campaigns are open to every member and bind nobody.",
     H5_LABEL="Birthday gift",
     H5_RANK=5,

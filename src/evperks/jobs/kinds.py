@@ -72,11 +72,11 @@ def _next_wechat_sync(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_campaign_start(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return start_due(ctx, payload["campaign_id"])
+    return start_due(ctx, payload["campaign_id"]).as_dict()
 
 
 def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return end_due(ctx, payload["campaign_id"])
+    return end_due(ctx, payload["campaign_id"]).as_dict()
 
 
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from evperks.domain.campaigns import Metric
 from evperks.services.campaigns.lifecycle import PUBLISHED_EDITABLE
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, CampaignType
-from evperks.services.errors import Invalid, ServiceError
+from evperks.services.errors import ServiceError
 from evperks.web import forms
-from evperks.web.i18n import translations
+from evperks.web.admin import campaign_refusals
 
 
 def N_(message: str) -> str:
@@ -142,9 +142,9 @@ class CampaignForm:
         }
         if not self.tiered:
             fields["reward"] = _reward(self.reward, "reward", f)
-        if self.kind.SHOWS_ISSUE_AT:
+        if self.kind.GRANTS_AT_ISSUE_AT:
             fields["issue_at"] = f.take(forms.local_datetime, v["issue_at"], "issue_at", zone)
-        if self.kind.SHOWS_METRIC:
+        if self.kind.ACCUMULATES:
             fields["metric"] = f.take(forms.choice, v["metric"], "metric", tuple(Metric), required=False)
             fields["progress_reminder"] = f.take(self._amount, v["progress_reminder"], "progress_reminder")
             fields["countdown_days"] = f.take(forms.whole_number, v["countdown_days"], "countdown_days", maximum=3650)
@@ -181,23 +181,10 @@ class CampaignForm:
 
 
 def refusal_messages(exc: ServiceError, locale: str, rename: dict[str, str]) -> dict[str, str]:
-    """Field → translated message for a service refusal; messages naming a voucher template keep its id."""
-    gettext = translations(locale).gettext
-    pairs = []
-    for name, message in [(e.field, e.message) for e in exc.errors] or [("", exc.detail)]:
-        for pattern, msgid in _WITH_TEMPLATE_ID:
-            if m := pattern.fullmatch(message):
-                message = gettext(msgid) % {"id": m[1]}
-        pairs.append((name, message))
-    return forms.error_messages(Invalid.fields(pairs), locale, rename)
+    """Field → translated message for a service refusal, chosen by its code (``campaign_refusals``)."""
+    return campaign_refusals.refusal_messages(exc, locale, rename)
 
 
-_WITH_TEMPLATE_ID = [
-    (re.compile(r"voucher template (\d+) does not exist"), N_("Voucher template %(id)s does not exist")),
-    (re.compile(r"voucher template (\d+) is disabled"), N_("Voucher template %(id)s is disabled")),
-    (re.compile(r"voucher template (\d+)'s validity window ends before it could be issued"),
-     N_("Voucher template %(id)s stops being valid before it could be issued")),
-]
 _SIMPLE = ("name", "start_at", "end_at", "issue_at", "total_packages", "metric", "progress_reminder",
            "countdown_days")
 _REWARD_KEY = re.compile(r"reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")
