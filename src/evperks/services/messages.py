@@ -1,24 +1,27 @@
-"""The member message centre (消息) and the outbox that carries each message to the webhook.
+"""The member message centre (消息).
 
-A message is written in the same transaction as the change that caused it, and so is its outbox row:
-a rolled-back change never sends anything, and a committed one is delivered at least once. A message
+A message is written in the same transaction as the change that caused it, and so is its outbox row
+(``services.outbox``): a rolled-back change never sends anything, and a committed one is delivered at
+least once. A message
 is unread until the member opens it (the H5) or the platform marks it read; ``read_at`` keeps the first
 time, so marking it again changes nothing.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from evperks.db.tables import messages, outbox
+from evperks.db.tables import messages
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.services.lookups import require_member
+from evperks.services.outbox import queue_webhooks
 from evperks.services.pagination import newest_first
+from evperks.services.results import Result, result
 
 # The kinds of message members receive; the H5 and the webhook receiver switch on these.
 MESSAGE_TYPES = (
@@ -28,6 +31,30 @@ MESSAGE_TYPES = (
     "points_expiring",
     "recharge_credited",
 )
+
+
+@result
+class Message(Result):
+    id: int
+    type: str
+    data: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
+@result
+class MessagePage(Result):
+    """A page of the message centre, and how many of all the member's messages are unread."""
+
+    items: list[Message]
+    next_cursor: str | None
+    unread_count: int
+
+
+@result
+class MarkedRead(Result):
+    marked: int  # newly read by this call
+    unread_count: int
 
 
 def post_message(conn: Connection, ctx: Context, *, member_id: str, type: str, data: dict, now: datetime) -> int:
@@ -49,23 +76,8 @@ def post_messages(conn: Connection, ctx: Context, *, type: str, entries: list[tu
     return [row.id for row in posted]
 
 
-def queue_webhooks(conn: Connection, ctx: Context, *, type: str, posted: list, now: datetime) -> None:
-    """Outbox rows for messages just posted (rows with id, member_id and data), when a webhook is set.
-    Each carries the event id the receiver will see on every delivery attempt."""
-    if not ctx.settings.webhook_url or not posted:
-        return
-    rows = []
-    for message in posted:
-        event_id = str(uuid.uuid4())
-        payload = {"id": event_id, "type": type, "member_id": message.member_id, "created_at": now.isoformat(),
-                   "data": message.data}
-        rows.append({"event_id": event_id, "message_id": message.id, "payload": payload, "created_at": now,
-                     "next_attempt_at": now})
-    conn.execute(insert(outbox), rows)
-
-
 def list_messages(ctx: Context, *, member_id: str, unread: bool = False, limit: int = 50,
-                  cursor: str | None = None) -> dict:
+                  cursor: str | None = None) -> MessagePage:
     """The member's message centre, newest first (only the unread ones with ``unread``), and how many
     are unread."""
     stmt = select(messages).where(messages.c.member_id == member_id)
@@ -75,15 +87,14 @@ def list_messages(ctx: Context, *, member_id: str, unread: bool = False, limit: 
         require_member(conn, member_id)
         rows, next_cursor = newest_first(conn, stmt, messages.c.id, limit=limit, cursor=cursor)
         unread_count = count_unread(conn, member_id)
-    items = [{"id": r.id, "type": r.type, "data": r.data, "created_at": r.created_at, "read_at": r.read_at}
-             for r in rows]
-    return {"items": items, "next_cursor": next_cursor, "unread_count": unread_count}
+    items = [Message(id=r.id, type=r.type, data=r.data, created_at=r.created_at, read_at=r.read_at) for r in rows]
+    return MessagePage(items=items, next_cursor=next_cursor, unread_count=unread_count)
 
 
 def mark_read(ctx: Context, *, member_id: str, message_ids: Collection[int] | None = None,
-              up_to_id: int | None = None) -> dict:
+              up_to_id: int | None = None) -> MarkedRead:
     """Mark the member's messages read: those of ``message_ids``, or those up to ``up_to_id`` (the newest
-    one a reader has seen), or, with neither, all of them. ``{"marked": newly read, "unread_count"}``."""
+    one a reader has seen), or, with neither, all of them."""
     now = ctx.clock.now()
     chosen = messages.c.member_id == member_id
     with ctx.db.write() as conn:
@@ -94,7 +105,7 @@ def mark_read(ctx: Context, *, member_id: str, message_ids: Collection[int] | No
         elif up_to_id is not None:
             chosen &= messages.c.id <= up_to_id
         marked = conn.execute(update(messages).where(chosen, messages.c.read_at.is_(None)).values(read_at=now)).rowcount
-        return {"marked": marked, "unread_count": count_unread(conn, member_id)}
+        return MarkedRead(marked=marked, unread_count=count_unread(conn, member_id))
 
 
 def count_unread(conn: Connection, member_id: str) -> int:
