@@ -6,17 +6,34 @@ or roll back together. Console users are recorded by username, API-key callers a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from evperks.db.tables_web import audit_log
 from evperks.services.context import Context
-from evperks.services.pagination import newest_first
+from evperks.services.pagination import Page, newest_first
+from evperks.services.results import Result, result
+
+
+@result
+class AuditEntry(Result):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 def record(conn: Connection, *, actor: str, action: str, target_type: str, target_id: object,
-           before: dict | None, after: dict | None, at: datetime) -> None:
+           before: Mapping | None, after: Mapping | None, at: datetime) -> None:
+    """Store, in the caller's transaction, who did what to which target: ``before`` and ``after`` are
+    dicts or typed results (stored as plain JSON)."""
     conn.execute(insert(audit_log).values(
         at=at, actor=actor, action=action, target_type=target_type, target_id=str(target_id),
         before=_plain(before), after=_plain(after),
@@ -24,8 +41,10 @@ def record(conn: Connection, *, actor: str, action: str, target_type: str, targe
 
 
 def _plain(value: object) -> object:
-    """JSON-storable: instants as ISO strings (UTC), everything else as it is."""
-    if isinstance(value, dict):
+    """JSON-storable: instants as ISO strings (UTC), results as plain dicts, everything else as it is."""
+    if isinstance(value, Result):
+        value = value.as_dict()
+    if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
@@ -36,7 +55,7 @@ def _plain(value: object) -> object:
 
 def list_entries(ctx: Context, *, actor: str | None = None, action: str | None = None,
                  target_type: str | None = None, target_id: str | None = None, limit: int = 50,
-                 cursor: str | None = None) -> dict:
+                 cursor: str | None = None) -> Page[AuditEntry]:
     """Newest first; every filter given must match."""
     stmt = select(audit_log)
     if actor:
@@ -49,4 +68,4 @@ def list_entries(ctx: Context, *, actor: str | None = None, action: str | None =
         stmt = stmt.where(audit_log.c.target_id == target_id)
     with ctx.db.read() as conn:
         rows, next_cursor = newest_first(conn, stmt, audit_log.c.id, limit=limit, cursor=cursor)
-    return {"items": [dict(row._mapping) for row in rows], "next_cursor": next_cursor}
+    return Page([AuditEntry(**row._mapping) for row in rows], next_cursor)
