@@ -13,7 +13,7 @@ from evperks.services.lookups import require_member
 from evperks.services.pagination import MAX_LIMIT, Page, after_desc, decode_cursor, page
 from evperks.services.results import Result, result
 from evperks.services.stations import Station, station_out
-from evperks.services.stations import names as station_names_in
+from evperks.services.stations_store import names as station_names_in
 
 STATION_CHOICES_LIMIT = 1000  # the multi-select of 适用站点; operators have hundreds of stations, not more
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from evperks.db.tables import members
 from evperks.domain.members import InvalidPhone, normalize_mobile
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.campaigns.triggers import on_member_registered
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
@@ -86,8 +86,8 @@ def update_member(ctx: Context, member_id: str, changes: dict, *, actor: str = "
             replace_tags(conn, member_id, changes["tags"] or ())
         after = read_member(conn, member_id)
         if before.editable() != after.editable():
-            audit.record(conn, actor=actor, action="update", target_type="member", target_id=member_id,
-                         before=before.editable(), after=after.editable(), at=now)
+            audit_store.record(conn, actor=actor, action="update", target_type="member", target_id=member_id,
+                               before=before.editable(), after=after.editable(), at=now)
         return after
 
 

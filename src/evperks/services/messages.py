@@ -1,10 +1,7 @@
-"""The member message centre (消息).
+"""The member message centre (消息): reading and marking read. Posting is ``messages_store``.
 
-A message is written in the same transaction as the change that caused it, and so is its outbox row
-(``services.outbox``): a rolled-back change never sends anything, and a committed one is delivered at
-least once. A message
-is unread until the member opens it (the H5) or the platform marks it read; ``read_at`` keeps the first
-time, so marking it again changes nothing.
+A message is unread until the member opens it (the H5) or the platform marks it read; ``read_at`` keeps
+the first time, so marking it again changes nothing.
 """
 
 from __future__ import annotations
@@ -13,24 +10,20 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from evperks.db.tables import messages
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.services.lookups import require_member
+from evperks.services.messages_store import MESSAGE_TYPES, count_unread, post_message, post_messages
 from evperks.services.outbox import queue_webhooks
 from evperks.services.pagination import newest_first
 from evperks.services.results import Result, result
 
-# The kinds of message members receive; the H5 and the webhook receiver switch on these.
-MESSAGE_TYPES = (
-    "voucher_received",
-    "campaign_progress",
-    "campaign_countdown",
-    "points_expiring",
-    "recharge_credited",
-)
+# Posting runs in the caller's transaction (messages_store, outbox); importable from here as before.
+__all__ = ["MESSAGE_TYPES", "MarkedRead", "Message", "MessagePage", "count_unread", "list_messages", "mark_read",
+           "post_message", "post_messages", "queue_webhooks"]
 
 
 @result
@@ -55,25 +48,6 @@ class MessagePage(Result):
 class MarkedRead(Result):
     marked: int  # newly read by this call
     unread_count: int
-
-
-def post_message(conn: Connection, ctx: Context, *, member_id: str, type: str, data: dict, now: datetime) -> int:
-    """Put a message in the member's message centre and, with a webhook configured, in the outbox."""
-    return post_messages(conn, ctx, type=type, entries=[(member_id, data)], now=now)[0]
-
-
-def post_messages(conn: Connection, ctx: Context, *, type: str, entries: list[tuple[str, dict]], now: datetime) -> list[int]:
-    """Many messages of one type, ``(member_id, data)`` each, in one batched INSERT; their ids."""
-    if type not in MESSAGE_TYPES:
-        raise ValueError(f"unknown message type {type!r}")
-    if not entries:
-        return []
-    posted = conn.execute(
-        insert(messages).returning(messages.c.id, messages.c.member_id, messages.c.data, sort_by_parameter_order=True),
-        [{"member_id": member_id, "type": type, "data": data, "created_at": now} for member_id, data in entries],
-    ).all()
-    queue_webhooks(conn, ctx, type=type, posted=posted, now=now)
-    return [row.id for row in posted]
 
 
 def list_messages(ctx: Context, *, member_id: str, unread: bool = False, limit: int = 50,
@@ -106,12 +80,6 @@ def mark_read(ctx: Context, *, member_id: str, message_ids: Collection[int] | No
             chosen &= messages.c.id <= up_to_id
         marked = conn.execute(update(messages).where(chosen, messages.c.read_at.is_(None)).values(read_at=now)).rowcount
         return MarkedRead(marked=marked, unread_count=count_unread(conn, member_id))
-
-
-def count_unread(conn: Connection, member_id: str) -> int:
-    return conn.execute(
-        select(func.count()).select_from(messages).where(messages.c.member_id == member_id, messages.c.read_at.is_(None))
-    ).scalar_one()
 
 
 def _require_own(conn: Connection, member_id: str, message_ids: Collection[int]) -> None:

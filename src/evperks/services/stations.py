@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from evperks.db.tables import stations
 from evperks.db.upsert import insert_for
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
 from evperks.services.pagination import MAX_LIMIT, Page, decode_cursor, page
 from evperks.services.results import Result, result
+from evperks.services.stations_store import names
+
+__all__ = ["Station", "get_station", "list_stations", "names", "require_station", "station_out", "upsert_station"]
 
 
 @result
@@ -33,8 +34,8 @@ def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor
         after = station_out(conn.execute(select(stations).where(stations.c.id == station_id)).one())
         before = station_out(old) if old else None
         if before != after:
-            audit.record(conn, actor=actor, action="update" if old else "create", target_type="station",
-                         target_id=station_id, before=before, after=after, at=now)
+            audit_store.record(conn, actor=actor, action="update" if old else "create", target_type="station",
+                               target_id=station_id, before=before, after=after, at=now)
     return after, old is None
 
 
@@ -62,14 +63,6 @@ def require_station(ctx: Context, station_id: str) -> Station:
     if station is None:
         raise NotFound(f"station {station_id!r} does not exist")
     return station
-
-
-def names(conn: Connection, station_ids: Iterable[str]) -> dict[str, str]:
-    """Names of the given stations by id, in the caller's transaction (unknown ids are left out)."""
-    wanted = sorted(set(station_ids))
-    if not wanted:
-        return {}
-    return dict(conn.execute(select(stations.c.id, stations.c.name).where(stations.c.id.in_(wanted))).all())
 
 
 def station_out(row) -> Station:

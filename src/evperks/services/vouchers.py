@@ -18,7 +18,7 @@ from evperks.domain.vouchers import (
     template_problems,
     validity_period,
 )
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound, Reason
@@ -48,8 +48,8 @@ def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") 
             insert(voucher_templates).values(**_template_columns(spec), created_at=now, updated_at=now)
         ).inserted_primary_key[0]
         created = _read_template(conn, template_id)
-        audit.record(conn, actor=actor, action="create", target_type="voucher_template", target_id=template_id,
-                     before=None, after=created, at=now)
+        audit_store.record(conn, actor=actor, action="create", target_type="voucher_template", target_id=template_id,
+                           before=None, after=created, at=now)
         return created
 
 
@@ -73,8 +73,8 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
             .values(**_template_columns(spec), updated_at=now)
         )
         after = _read_template(conn, template_id)
-        audit.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
-                     before=before, after=after, at=now)
+        audit_store.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
+                           before=before, after=after, at=now)
         return after
 
 
@@ -125,9 +125,9 @@ def issue_manual(
             source_kind="manual", reason=reason.strip(), issued_by=issued_by,
         )
         issued = [_voucher_out(r, now) for r in _voucher_rows(conn, ids)]
-        audit.record(conn, actor=issued_by or "system", action="issue_vouchers", target_type="member",
-                     target_id=member_id, before=None,
-                     after={"template_id": template_id, "voucher_ids": ids, "reason": reason.strip()}, at=now)
+        audit_store.record(conn, actor=issued_by or "system", action="issue_vouchers", target_type="member",
+                           target_id=member_id, before=None,
+                           after={"template_id": template_id, "voucher_ids": ids, "reason": reason.strip()}, at=now)
         return issued
 
 
@@ -191,8 +191,8 @@ def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "
         if not revoked:
             raise Conflict(f"the voucher is {rows[0].status} and can no longer be revoked")
         after = _voucher_out(rows[0], now)
-        audit.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
-                     before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
+        audit_store.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
+                           before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
         return after
 
 
