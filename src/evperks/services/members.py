@@ -55,10 +55,8 @@ def register_member(
         refuse_known(conn, phone=phone, member_id=member_id)
         inviter = inviter_of(conn, invite_code) if invite_code else None
         new_id = member_id or "m_" + secrets.token_hex(8)
-        insert_member(conn, phone=phone, member_id=member_id, values={
-            "id": new_id, "phone": phone, "nickname": nickname, "channel": channel,
-            "registered_at": registered_at, "invited_by": inviter, "created_at": now,
-        })
+        insert_member(conn, {"id": new_id, "phone": phone, "nickname": nickname, "channel": channel,
+                             "registered_at": registered_at, "invited_by": inviter, "created_at": now})
         add_tags(conn, new_id, tags)
         on_member_registered(conn, ctx, member_id=new_id, registered_at=registered_at, now=now)  # registration campaigns (注册活动)
         return read_member(conn, new_id)

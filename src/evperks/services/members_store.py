@@ -40,7 +40,7 @@ class Member(Result):
         return {k: self[k] for k in EDITABLE}
 
 
-def insert_member(conn: Connection, *, phone: str, member_id: str | None, values: dict) -> None:
+def insert_member(conn: Connection, values: dict) -> None:
     """Insert a member with a fresh invite code. Each try runs in a savepoint: a parallel registration of
     the same phone or id that committed first is a 409, a (rare) invite code collision another try."""
     for attempt in range(_INVITE_CODE_ATTEMPTS):
@@ -49,7 +49,7 @@ def insert_member(conn: Connection, *, phone: str, member_id: str | None, values
                 conn.execute(insert(members).values(**values, invite_code=new_invite_code()))
             return
         except IntegrityError:
-            refuse_known(conn, phone=phone, member_id=member_id)
+            refuse_known(conn, phone=values["phone"], member_id=values["id"])
             if attempt == _INVITE_CODE_ATTEMPTS - 1:
                 raise
 
