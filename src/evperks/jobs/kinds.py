@@ -49,7 +49,7 @@ def _next_campaign_countdown(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_webhook_delivery(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return deliver_webhooks(ctx)
+    return deliver_webhooks(ctx).as_dict()
 
 
 def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
