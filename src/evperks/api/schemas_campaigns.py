@@ -6,11 +6,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictInt, model_validator
 
 from evperks.api.schemas import MAX_FEN, Body, Fen, Id, Instant, RowId, text
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
 
-CampaignType = Literal["referral", "registration", "recharge", "one_time", "consumption"]
+
+def _registered(name: str) -> str:
+    if name not in CAMPAIGN_TYPES:
+        raise ValueError(f"Input should be one of the campaign types: {', '.join(CAMPAIGN_TYPES)}")
+    return name
+
+
+# One of the registered types (services.campaigns.types), as the registry says when asked.
+CampaignType = Annotated[str, AfterValidator(_registered),
+                         Field(json_schema_extra=lambda schema: schema.update(enum=list(CAMPAIGN_TYPES)))]
 CampaignStatus = Literal["draft", "scheduled", "active", "ended"]
 Metric = Literal["energy", "amount"]
 SmallInt = Annotated[StrictInt, Field(ge=0, le=10**9)]

@@ -9,10 +9,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from evperks.db.tables import member_tags, members
+from evperks.domain.campaign_events import MemberRegistered
 from evperks.domain.members import InvalidPhone, new_invite_code, normalize_mobile
 from evperks.domain.units import wh_to_kwh_str
 from evperks.services import audit
-from evperks.services.campaigns.triggers import on_member_registered
+from evperks.services.campaigns.react import react
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.member_search import MemberFilter
@@ -61,7 +62,7 @@ def register_member(
                 )
                 if tags:
                     conn.execute(insert(member_tags), [{"member_id": new_id, "tag": t} for t in sorted(set(tags))])
-                on_member_registered(conn, ctx, member_id=new_id, registered_at=registered_at, now=now)  # registration campaigns (注册活动)
+                react(conn, ctx, MemberRegistered(new_id, registered_at=registered_at, at=now))  # registration campaigns (注册活动)
                 return _read(conn, new_id)
         except IntegrityError:
             # A parallel registration of the same phone or id won the race, or (rarely) the invite
