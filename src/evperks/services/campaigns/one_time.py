@@ -48,13 +48,13 @@ def run_one_time_grant(ctx: Context, campaign_id: int, *, batch_size: int = BATC
         if not issued:  # the campaign cannot give (not active, or out of budget)
             break
         (batch,) = issued
-        if not batch.packages and batch.last:
+        if not batch.package_ids and batch.last:
             break
         after = batch.through
-        if not batch.packages:
+        if not batch.package_ids:
             continue  # a window of members already given a package: move on
         batches += 1
-        given += len(batch.packages)
+        given += len(batch.package_ids)
         if after_batch is not None:
             after_batch(batches)
     log.info("campaign %s: one-time grant gave %s packages in %s batches", campaign_id, given, batches)

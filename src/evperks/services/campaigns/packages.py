@@ -36,7 +36,6 @@ def grant_package(conn: Connection, ctx: Context, *, campaign_id: int, member_id
     except Unissuable:
         log.warning("campaign %s: a reward template can no longer be issued; no package for %s", campaign_id, member_id)
         return None
-    if issued is None or not issued.packages:
+    if issued is None or not issued.package_ids:
         return None
-    (package,) = issued.packages
-    return Grant(campaign_id=campaign_id, package_id=package.package_id, voucher_ids=package.voucher_ids)
+    return Grant(campaign_id=campaign_id, package_id=issued.package_ids[0], voucher_ids=issued.voucher_ids)

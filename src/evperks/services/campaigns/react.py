@@ -59,7 +59,7 @@ def rewards(issued: list[Issued]) -> list[dict]:
 def _react_in(conn: Connection, ctx: Context, kind: CampaignType, campaign, event: Event) -> list[Issued]:
     state = kind.STATE.load(conn, ctx, campaign, event) if kind.STATE is not None else None
     given = [_give(conn, ctx, campaign.id, package, event.at) for package in kind.earns(campaign, event, state)]
-    issued = [i for i in given if i is not None and i.packages]
+    issued = [i for i in given if i is not None and i.package_ids]
     if kind.STATE is not None and not kind.STATE.save(conn, ctx, campaign, event, state, issued):
         raise Undo
     return issued

@@ -27,7 +27,7 @@ def save(conn: Connection, ctx: Context, campaign, event: OrderSettled, already_
     recorded = conn.execute(
         insert_for(conn, referral_rewards)
         .values(invitee_id=event.member_id, inviter_id=event.inviter_id, campaign_id=campaign.id,
-                package_id=issued[0].packages[0].package_id, created_at=event.at)
+                package_id=issued[0].package_ids[0], created_at=event.at)
         .on_conflict_do_nothing(index_elements=["invitee_id"])
         .returning(referral_rewards.c.invitee_id)
     ).scalar_one_or_none()
