@@ -80,5 +80,9 @@ def reacting_to(event_type: type) -> list[CampaignType]:
     return [kind for kind in CAMPAIGN_TYPES.values() if event_type in kind.REACTS_TO]
 
 
-for _kind in (referral, registration, recharge, one_time, consumption):
-    register(_kind)
+# The registry: one line per type, in the order the console lists them.
+register(referral)
+register(registration)
+register(recharge)
+register(one_time)
+register(consumption)
