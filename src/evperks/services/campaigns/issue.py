@@ -1,8 +1,9 @@
 """Giving packages, set-based: one member's (a registration, a settlement, a recharge) and a one-time
 grant's batch of bound members go through the same statements.
 
-Inside a SAVEPOINT of the caller's transaction: one INSERT of the package rows (unique per campaign,
-member, trigger and ref, so a retry or a parallel duplicate gives nothing twice) returning their ids;
+A member's package in a SAVEPOINT of the caller's transaction, a batch in its own transaction: one
+INSERT of the package rows (unique per campaign, member, trigger and ref, so a retry or a parallel
+duplicate gives nothing twice) returning their ids;
 one guarded UPDATE of the budget by their count (``packages_given + n <= total_packages`` on an active
 campaign: never beyond it, never read-then-write); one INSERT … SELECT of vouchers per reward line, each
 a snapshot of its template with the validity computed once (every voucher of the call is issued at the
@@ -12,6 +13,7 @@ by the database. The last package ends the campaign. When the budget refuses, no
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 
 from sqlalchemy import (
@@ -79,10 +81,12 @@ def issue(conn: Connection, ctx: Context, *, campaign_id: int, to: str | BoundMe
     templates = issuable_templates(conn, ctx, reward, now)
     recipients, through, last = _recipients(conn, campaign_id, to, trigger, ref, now)
     one_member = not isinstance(to, BoundMembers)
-    with conn.begin_nested() as savepoint:
+    # A batch is its own transaction, and fails whole: only one member's package needs a savepoint.
+    with conn.begin_nested() if one_member else nullcontext() as savepoint:
         package_ids = _insert_packages(conn, recipients)
         if not package_ids:
-            savepoint.rollback()
+            if savepoint is not None:
+                savepoint.rollback()
             return Issued(campaign_id, [], [], through, last)
         budget = conn.execute(
             update(campaigns)
