@@ -84,7 +84,7 @@ def run_engine(url: str, n: int, batch: int) -> dict:
     ctx.db.dispose()
     return {
         "members": n, "batch_size": batch, "bound": bound, "bind_seconds": round(bind_seconds, 3),
-        "grant": result, "grant_seconds": round(grant_seconds, 3), "raw_seconds": round(raw_seconds, 3),
+        "grant": result.as_dict(), "grant_seconds": round(grant_seconds, 3), "raw_seconds": round(raw_seconds, 3),
         "voucher_rows": 3 * n, "ratio": round(raw_seconds / grant_seconds, 3),
         "check": {"vouchers_per_member_min_max": [per_member[0], per_member[1]], "members_granted": per_member[2],
                   "vouchers_total": total},

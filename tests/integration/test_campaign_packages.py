@@ -78,3 +78,23 @@ def test_a_template_whose_window_closed_gives_nothing_and_spends_no_budget(ctx):
     assert _grant(ctx, campaign_id, f.member(ctx)["id"], reward) is None
     assert _scalar(ctx, select(campaigns.c.packages_given).where(campaigns.c.id == campaign_id)) == 0
     assert _scalar(ctx, select(func.count()).select_from(campaign_packages)) == 0
+
+
+def test_a_package_tells_its_member_the_campaign_and_its_vouchers_also_through_the_webhook_outbox(ctx):
+    from evperks.db.tables import outbox
+    from evperks.services.context import Context
+
+    hooked = Context(db=ctx.db, clock=ctx.clock,
+                     settings=ctx.settings.model_copy(update={"webhook_url": "http://127.0.0.1:9/hook"}))
+    ctx.clock.move_to(f.local(2026, 3, 10, 9))
+    reward = [{"template_id": f.template(ctx, 500)["id"], "quantity": 2}, {"template_id": f.template(ctx, 1000)["id"], "quantity": 1}]
+    campaign_id = _active_campaign(ctx, total=5, reward=reward)
+    member = f.member(ctx)["id"]
+    grant = _grant(hooked, campaign_id, member, reward)
+    with ctx.db.read() as conn:
+        (message,) = conn.execute(select(messages).where(messages.c.type == "voucher_received")).all()
+        (queued,) = conn.execute(select(outbox)).all()
+    assert message.member_id == member
+    assert message.data == {"campaign_id": campaign_id, "campaign_name": "一次性发放", "voucher_ids": grant.voucher_ids}
+    assert len(grant.voucher_ids) == 3 and grant.voucher_ids == sorted(grant.voucher_ids)
+    assert (queued.message_id, queued.payload["data"]) == (message.id, message.data)

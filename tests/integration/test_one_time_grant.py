@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from evperks.db.tables import campaign_packages, campaigns, messages, vouchers
 from evperks.jobs.scheduler import run_due
-from evperks.services.campaigns import binding, lifecycle, one_time
+from evperks.services.campaigns import binding, issue, lifecycle, one_time
 from evperks.services.member_search import MemberFilter
 from tests import factories as f
 
@@ -90,7 +90,7 @@ def test_a_grant_that_crashes_after_some_batches_resumes_without_skipping_or_rep
 def test_a_crash_inside_a_batch_leaves_nothing_of_that_batch(ctx, monkeypatch):
     campaign_id, ids = _one_time(ctx, members=10, total=100)
     ctx.clock.move_to(ISSUE_AT)
-    real = one_time._insert_messages
+    real = issue._post_received
     calls = iter(range(100))
 
     def messages_then_crash(*args, **kwargs):
@@ -98,12 +98,12 @@ def test_a_crash_inside_a_batch_leaves_nothing_of_that_batch(ctx, monkeypatch):
         if next(calls) == 1:
             raise Crash  # after the packages, budget, vouchers and messages of batch 2 were written
 
-    monkeypatch.setattr(one_time, "_insert_messages", messages_then_crash)
+    monkeypatch.setattr(issue, "_post_received", messages_then_crash)
     with pytest.raises(Crash):
         one_time.run_one_time_grant(ctx, campaign_id, batch_size=3)
     assert _per_member(ctx, campaign_id) == {m: 3 for m in ids[:3]}
     assert _campaign(ctx, campaign_id).packages_given == 3
-    monkeypatch.setattr(one_time, "_insert_messages", real)
+    monkeypatch.setattr(issue, "_post_received", real)
     one_time.run_one_time_grant(ctx, campaign_id, batch_size=3)
     assert _per_member(ctx, campaign_id) == {m: 3 for m in ids}
     with ctx.db.read() as conn:

@@ -6,14 +6,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictInt, model_validator
 
 from evperks.api.schemas import MAX_FEN, Body, Fen, Id, Instant, RowId, text
 from evperks.domain import campaigns as domain
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 
-# The choices come from the domain's enums and the type registry (as they stand when the API is built).
-CampaignType = Literal[tuple(CAMPAIGN_TYPES)]
+
+def _registered(name: str) -> str:
+    if name not in CAMPAIGN_TYPES:
+        raise ValueError(f"Input should be one of the campaign types: {', '.join(CAMPAIGN_TYPES)}")
+    return name
+
+
+# One of the registered types (services.campaigns.types), as the registry says when asked; the other
+# choices come from the domain's enums.
+CampaignType = Annotated[str, AfterValidator(_registered),
+                         Field(json_schema_extra=lambda schema: schema.update(enum=list(CAMPAIGN_TYPES)))]
 CampaignStatus = Literal[tuple(status.value for status in domain.Status)]
 EndedReason = Literal[tuple(reason.value for reason in domain.EndedReason)]
 Metric = Literal[tuple(metric.value for metric in domain.Metric)]

@@ -213,3 +213,45 @@ def countdown_starts_at(end_at: datetime, countdown_days: int, zone: ZoneInfo) -
     ``countdown_days`` (for a campaign ending at 00:00: exactly ``end_at`` - N days)."""
     last_day = local_date(end_at - timedelta(microseconds=1), zone)
     return start_of_local_day(last_day - timedelta(days=countdown_days - 1), zone)
+
+
+# --- tiers ---
+# A tiered campaign keeps its tiers as stored (``[{threshold | min_amount_fen, reward}]``, in the order the
+# operator wrote them); these rules read them. Amounts are whole units (Wh or fen), never floats.
+
+
+@dataclass(frozen=True)
+class Tier:
+    index: int  # the tier's position in the campaign's ``tiers`` (a tier package's ref)
+    threshold: int
+    reward: list
+
+
+def sorted_tiers(tiers: list[dict], key: str = "threshold") -> list[Tier]:
+    """The tiers by ascending ``key`` (``threshold`` or ``min_amount_fen``), each knowing its stored position."""
+    return sorted((Tier(i, t[key], t["reward"]) for i, t in enumerate(tiers or [])), key=lambda t: t.threshold)
+
+
+def reached_count(tiers: list[Tier], amount: int) -> int:
+    """How many of the (sorted) tiers ``amount`` reaches."""
+    return sum(1 for t in tiers if t.threshold <= amount)
+
+
+def tier_for_amount(tiers: list[Tier], amount: int) -> Tier | None:
+    """The highest (sorted) tier ``amount`` reaches; None below the lowest."""
+    reached = reached_count(tiers, amount)
+    return tiers[reached - 1] if reached else None
+
+
+def tiers_crossed(tiers: list[Tier], reached_before: int, amount: int) -> list[Tier]:
+    """The (sorted) tiers reached at ``amount`` beyond the first ``reached_before``: each one's package is due."""
+    return tiers[reached_before:reached_count(tiers, amount)]
+
+
+def days_left(end_at: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """The local calendar days, today included, on which the campaign still runs (0 once ended):
+    a campaign ending at 2026-03-31 00:00 has 3 days left at any time on 2026-03-28, 1 on 2026-03-30."""
+    if now >= end_at:
+        return 0
+    last_day = local_date(end_at - timedelta(microseconds=1), zone)
+    return (last_day - local_date(now, zone)).days + 1

@@ -83,7 +83,7 @@ def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]
     # Between batches: stop for a shutdown, or when another worker took the run over; the next run
     # resumes after the last committed batch.
     return run_one_time_grant(ctx, payload["campaign_id"], batch_size=ctx.settings.one_time_batch_size,
-                              after_batch=lambda _: checkpoint())
+                              after_batch=lambda _: checkpoint()).as_dict()
 
 
 def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from evperks.db.tables import members
+from evperks.domain.campaign_events import MemberRegistered
 from evperks.domain.members import InvalidPhone, normalize_mobile
 from evperks.services import audit_store
-from evperks.services.campaigns.triggers import on_member_registered
+from evperks.services.campaigns.react import react
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
@@ -58,7 +59,7 @@ def register_member(
         insert_member(conn, {"id": new_id, "phone": phone, "nickname": nickname, "channel": channel,
                              "registered_at": registered_at, "invited_by": inviter, "created_at": now})
         add_tags(conn, new_id, tags)
-        on_member_registered(conn, ctx, member_id=new_id, registered_at=registered_at, now=now)  # registration campaigns (注册活动)
+        react(conn, ctx, MemberRegistered(new_id, registered_at=registered_at, at=now))  # registration campaigns (注册活动)
         return read_member(conn, new_id)
 
 

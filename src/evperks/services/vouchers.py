@@ -149,7 +149,17 @@ def issue_from_template(
         valid_from, valid_until = template_validity_period(template, now, ctx.zone)
     except WindowClosed as exc:
         raise Conflict(f"template {template.id}'s validity window has ended", field="template_id") from exc
-    row = {
+    row = {**voucher_snapshot(template, valid_from, valid_until, now=now, source_kind=source_kind, reason=reason,
+                              issued_by=issued_by), **(extra or {})}
+    result = conn.execute(insert(vouchers).returning(vouchers.c.id), [{**row, "member_id": m} for m in member_ids])
+    return sorted(result.scalars().all())
+
+
+def voucher_snapshot(template, valid_from: datetime, valid_until: datetime, *, now: datetime, source_kind: str,
+                     reason: str | None = None, issued_by: str | None = None) -> dict:
+    """The columns of a new voucher of ``template`` (all but its member): a voucher keeps the template's
+    terms as they were when it was issued. Campaign packages insert the same snapshot set-based."""
+    return {
         "template_id": template.id,
         "name": template.name,
         "face_value_fen": template.face_value_fen,
@@ -163,10 +173,7 @@ def issue_from_template(
         "reason": reason,
         "issued_by": issued_by,
         "issued_at": now,
-        **(extra or {}),
     }
-    result = conn.execute(insert(vouchers).returning(vouchers.c.id), [{**row, "member_id": m} for m in member_ids])
-    return sorted(result.scalars().all())
 
 
 def template_validity_period(template, issued_at: datetime, zone) -> tuple[datetime, datetime]:

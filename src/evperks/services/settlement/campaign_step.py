@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from evperks.services.campaigns.progress import advance_consumption
-from evperks.services.campaigns.triggers import on_first_charge
+from evperks.domain.campaign_events import OrderSettled
+from evperks.services.campaigns.react import react, rewards
 from evperks.services.context import Context
 from evperks.services.settlement.pipeline import Settlement
 
@@ -22,10 +22,9 @@ class CampaignStep:
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         order = s.order
-        rewards = advance_consumption(
-            conn, ctx, member_id=order.member_id, energy_wh=order.energy_wh,
-            paid_fen=s.breakdown.after_discounts_fen, end_time=order.end_time, now=s.now,
-        )
-        if s.is_first_charge:
-            rewards += on_first_charge(conn, ctx, invitee_id=order.member_id, inviter_id=s.member.invited_by, now=s.now)
-        s.rewards.extend(rewards)
+        given = react(conn, ctx, OrderSettled(
+            member_id=order.member_id, inviter_id=s.member.invited_by, order_no=order.order_no,
+            energy_wh=order.energy_wh, paid_fen=s.breakdown.after_discounts_fen, first_charge=s.is_first_charge,
+            ended_at=order.end_time, at=s.now,
+        ))
+        s.rewards.extend(rewards(given))

@@ -18,8 +18,9 @@ from evperks.db.tables import members, vouchers
 from evperks.db.tables_campaigns import campaign_packages
 from evperks.db.tables_wallet import recharges
 from evperks.db.upsert import insert_for
+from evperks.domain.campaign_events import RechargePaid
 from evperks.domain.wallet import recharge_refusal
-from evperks.services.campaigns.triggers import on_recharge_paid
+from evperks.services.campaigns.react import react, rewards
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member, require_member
@@ -135,9 +136,8 @@ def _credit_wallet_then_run_recharge_campaigns(conn: Connection, ctx: Context, r
     post_message(conn, ctx, member_id=recharge.member_id, type="recharge_credited", now=now,
                  data={"order_no": recharge.order_no, "amount_fen": recharge.amount_fen, "wallet_balance_fen": balance})
     # At most one package per campaign, as campaign_packages(trigger='recharge', ref=order_no).
-    rewards = on_recharge_paid(conn, ctx, member_id=recharge.member_id, order_no=recharge.order_no,
-                               amount_fen=recharge.amount_fen, now=now)
-    return balance, rewards
+    given = react(conn, ctx, RechargePaid(recharge.member_id, recharge.order_no, recharge.amount_fen, at=now))
+    return balance, rewards(given)
 
 
 def cancel_recharge(ctx: Context, *, order_no: str) -> dict:

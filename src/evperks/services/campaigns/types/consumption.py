@@ -4,8 +4,10 @@ participants; with none bound, everyone takes part."""
 
 from __future__ import annotations
 
+from evperks.domain.campaign_events import Audience, OrderSettled, Package
 from evperks.domain.campaign_rules import check_metric_settings, check_tiers, no_issue_at, no_top_level_reward
-from evperks.domain.campaigns import Campaign, Refusal
+from evperks.domain.campaigns import Campaign, Refusal, sorted_tiers, tiers_crossed
+from evperks.services.campaigns import tier_progress
 from evperks.services.texts import N_
 
 NAME = "consumption"
@@ -16,10 +18,26 @@ BINDING_WHILE_ACTIVE = True
 # Members accumulate an amount (kWh or fen, by metric) in progress rows towards the tiers.
 ACCUMULATES = True
 GRANTS_AT_ISSUE_AT = False
+REACTS_TO = (OrderSettled,)
+ONE_CAMPAIGN_PER_EVENT = False
+STATE = tier_progress  # each participant's accumulated amount and the tiers it reached
+TRIGGER = "tier"
 
 
 def validate(draft: Campaign) -> list[Refusal]:
     return check_tiers(draft.tiers, TIER_KEY) + no_top_level_reward(draft) + no_issue_at(draft) + check_metric_settings(draft)
+
+
+def audience(event: OrderSettled) -> Audience:
+    # The order counts in the campaigns running when it ended.
+    return Audience(at=event.ended_at, participant=event.member_id)
+
+
+def earns(campaign, event: OrderSettled, progress: tier_progress.Progress) -> list[Package]:
+    """A package for every tier the order's amount crossed."""
+    tiers = sorted_tiers(campaign.tiers, TIER_KEY)
+    return [Package(event.member_id, TRIGGER, tier.reward, ref=str(tier.index))
+            for tier in tiers_crossed(tiers, progress.tiers_reached, progress.accumulated)]
 
 
 # --- how the console and H5 show it ---

@@ -3,8 +3,10 @@ Bound members are the eligible inviters; with none bound, every member is eligib
 
 from __future__ import annotations
 
+from evperks.domain.campaign_events import Audience, OrderSettled, Package
 from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
 from evperks.domain.campaigns import Campaign, Refusal
+from evperks.services.campaigns import referrals
 from evperks.services.texts import N_
 
 NAME = "referral"
@@ -14,10 +16,25 @@ REQUIRES_MEMBERS = False
 BINDING_WHILE_ACTIVE = True
 ACCUMULATES = False
 GRANTS_AT_ISSUE_AT = False
+REACTS_TO = (OrderSettled,)
+# The oldest running campaign that admits the inviter and still has budget pays; one reward per
+# invitee, ever, whichever campaign paid it (``referrals`` records it).
+ONE_CAMPAIGN_PER_EVENT = True
+STATE = referrals
 
 
 def validate(draft: Campaign) -> list[Refusal]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+
+
+def audience(event: OrderSettled) -> Audience | None:
+    if not event.first_charge or event.inviter_id is None or event.inviter_id == event.member_id:
+        return None
+    return Audience(at=event.at, participant=event.inviter_id)
+
+
+def earns(campaign, event: OrderSettled, already_rewarded: bool) -> list[Package]:
+    return [] if already_rewarded else [Package(event.inviter_id, NAME, campaign.reward, ref=event.member_id)]
 
 
 # --- how the console and H5 show it ---

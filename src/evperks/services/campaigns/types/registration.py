@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evperks.domain.campaign_events import Audience, MemberRegistered, Package
 from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
 from evperks.domain.campaigns import Campaign, Refusal
 from evperks.services.texts import N_
@@ -13,10 +14,22 @@ REQUIRES_MEMBERS = False
 BINDING_WHILE_ACTIVE = False
 ACCUMULATES = False
 GRANTS_AT_ISSUE_AT = False
+REACTS_TO = (MemberRegistered,)
+ONE_CAMPAIGN_PER_EVENT = False
+STATE = None
 
 
 def validate(draft: Campaign) -> list[Refusal]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+
+
+def audience(event: MemberRegistered) -> Audience:
+    # The registration time: a member imported with a registration date before the campaign gets nothing.
+    return Audience(at=event.registered_at)
+
+
+def earns(campaign, event: MemberRegistered, state: None) -> list[Package]:
+    return [Package(event.member_id, NAME, campaign.reward)]
 
 
 # --- how the console and H5 show it ---
