@@ -82,14 +82,7 @@ def confirm_recharge(
     if paid_at is not None and paid_at > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
         raise Invalid("may not lie in the future", field="paid_at")
     with ctx.db.write() as conn:
-        try:
-            with conn.begin_nested():
-                return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
-        except IntegrityError:
-            # Only a parallel confirmation of ANOTHER recharge with the same provider_txn_id gets here (it
-            # holds another member's lock, and has committed by now): back to the savepoint and run again,
-            # and the check in _confirm reports the clash as a 409.
-            return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
+        return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
 
 
 def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_fen: int | None,
@@ -115,11 +108,17 @@ def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_
     balance, rewards = _credit_wallet_then_run_recharge_campaigns(conn, ctx, recharge, now)
     result = Confirmed(order_no=order_no, status="paid", amount_fen=recharge.amount_fen, wallet_balance_fen=balance,
                        rewards=rewards)
-    changed = conn.execute(
-        update(recharges)
-        .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
-        .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now, result=result.as_dict())
-    ).rowcount
+    try:
+        changed = conn.execute(
+            update(recharges)
+            .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
+            .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now, result=result.as_dict())
+        ).rowcount
+    except IntegrityError as exc:
+        # provider_txn_id is UNIQUE: a parallel confirmation of ANOTHER recharge (under another member's
+        # lock, so the check above could not see it) paid with this transaction first. The raise undoes
+        # the credit with the rest of this transaction.
+        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id") from exc
     if changed != 1:  # impossible while the member row is locked; the raise undoes the credit regardless
         raise Conflict("the recharge is no longer pending", field="order_no")
     return result
