@@ -1,5 +1,5 @@
 """The points midnight job: apply a rule change that came due, clear expired lots, remind members.
-Each is one use case with its own transaction; what they do to the data is in ``points.store`` and
+Each is one use case with its own transaction; what they do to the data is in ``points.expiry_store`` and
 ``points.settings_store``."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from evperks.domain.timecal import local_midnight_after
 from evperks.services.context import Context
 from evperks.services.messages import post_messages
 from evperks.services.points import settings_store
+from evperks.services.points.expiry_store import expire_lots
 from evperks.services.points.results import Expired, MidnightRun, Reminded, RuleApplied
 from evperks.services.points.settings_store import load_settings
-from evperks.services.points.store import expire_lots
 
 L = points_lots.c
 

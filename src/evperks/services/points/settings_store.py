@@ -14,8 +14,8 @@ from evperks.domain.points import EarningRule, RedemptionRule
 from evperks.domain.points_expiry import Never, Rule, expiry_date, rule_from_dict, rule_to_dict
 from evperks.domain.timecal import start_of_local_day
 from evperks.services.context import Context
+from evperks.services.points.expiry_store import expire_lots, lock_members_holding_points
 from evperks.services.points.results import RuleApplied
-from evperks.services.points.store import expire_lots, lock_members_holding_points
 
 L = points_lots.c
 DEFAULT_EARNING = {"per_yuan_paid": "0", "per_kwh": "0"}
