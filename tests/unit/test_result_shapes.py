@@ -30,6 +30,8 @@ PAIRS = [
     (points.Expiring, schemas_points.Expiring),
     (points.MemberPoints, schemas_points.MemberPointsOut),
     (points.PointsSettingsView, schemas_points.PointsSettingsOut),
+    (points.Earning, schemas_points.EarningOut),
+    (points.Redemption, schemas_points.RedemptionOut),
 ]
 
 
