@@ -5,7 +5,7 @@
 Per engine: a fresh database (SQLite temp file; PostgreSQL a uniquely named database, dropped at the
 end), migrated; members and lots generated set-based (one INSERT … SELECT each), every lot due. Then:
   raw     ``UPDATE points_lots SET remaining = 0 WHERE expires_at <= :t AND remaining > 0`` (rolled back);
-  expire  ``services.points.expiry.expire_lots``: member locks (PostgreSQL), the balance debit from an
+  expire  ``services.points.expiry_store.expire_lots``: member locks (PostgreSQL), the balance debit from an
           aggregate, one ledger row per lot (INSERT … SELECT with window sums), the lot UPDATE — committed,
           then checked: every lot empty, every balance 0, one 'expire' ledger row per lot.
 Prints one JSON document; ``ratio`` = expire seconds / raw seconds (the machine is noisy: compare ratios).
@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from evperks.db.database import Database
 from evperks.db.migrate import upgrade
-from evperks.services.points.expiry import expire_lots
+from evperks.services.points.expiry_store import expire_lots
 
 CUTOFF = datetime(2021, 5, 1, tzinfo=UTC)
 GRANTED = "2020-05-01 02:00:00.000000"

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from evperks.app import create_app
 from evperks.services.access import create_api_key
 from evperks.services.context import Context
+from tests.api.shapes import check_response_shapes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -104,5 +105,7 @@ class Api:
 def api(ctx: Context) -> Iterator[Api]:
     platform_key = create_api_key(ctx, name="platform", role="platform")
     admin_key = create_api_key(ctx, name="admin", role="admin")
-    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as client:
+    app = create_app(ctx=ctx)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        check_response_shapes(client, app)  # every JSON answer has the shape its route declares
         yield Api(client, ctx, platform_key, admin_key)

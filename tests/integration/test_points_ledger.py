@@ -15,6 +15,7 @@ from evperks.db.tables_points import points_ledger, points_lots
 from evperks.services import points
 from evperks.services.errors import Conflict
 from evperks.services.points.expiry import expire_points, run_midnight
+from evperks.services.points.results import Adjusted
 from evperks.services.points.settings import put_settings
 from evperks.services.settlement import settle
 from tests import factories as f
@@ -53,7 +54,7 @@ def test_parallel_settlements_with_points_and_deductions_never_overspend(ctx):
         futures = [pool.submit(settle_one if n % 2 else deduct_one) for n in range(2 * PARALLEL)]
         results = [future.result() for future in futures]
     used = sum(r[0]["points_used"] for r in results if isinstance(r, tuple))
-    deducted = 400 * sum(1 for r in results if isinstance(r, dict))
+    deducted = 400 * sum(1 for r in results if isinstance(r, Adjusted))
     balance, lots, ledger = balance_lots_ledger(ctx, member)
     assert balance == lots == ledger == 5000 - used - deducted
     assert balance >= 0

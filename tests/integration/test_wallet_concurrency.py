@@ -13,6 +13,7 @@ from evperks.db.tables import charge_orders, members
 from evperks.db.tables_wallet import wallet_ledger
 from evperks.services import wallet
 from evperks.services.context import Context
+from evperks.services.errors import Conflict
 from evperks.services.settlement import settle
 from tests import factories as f
 
@@ -56,6 +57,29 @@ def test_parallel_confirmations_of_different_recharges_of_one_member_all_credit(
 def _confirm_in_child(database_url: str, queue) -> None:
     ctx = Context.from_settings(Settings(database_url=database_url, sandbox=True, scheduler=False))
     queue.put([wallet.confirm_recharge(ctx, order_no="R1", provider_txn_id="T1") for _ in range(3)])
+
+
+def test_one_provider_transaction_confirmed_for_two_members_in_parallel_pays_one_recharge(ctx, member_id):
+    other_id = f.member(ctx)["id"]
+    pairs = [(f"A{n}", f"B{n}", f"TXN-{n}") for n in range(5)]
+    for mine, theirs, _ in pairs:
+        wallet.create_recharge(ctx, order_no=mine, member_id=member_id, amount_fen=10000)
+        wallet.create_recharge(ctx, order_no=theirs, member_id=other_id, amount_fen=10000)
+
+    def confirm(order_no: str, txn: str):
+        try:
+            return wallet.confirm_recharge(ctx, order_no=order_no, provider_txn_id=txn)
+        except Conflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(2) as pool:
+        for mine, theirs, txn in pairs:
+            answers = list(pool.map(confirm, (mine, theirs), (txn, txn)))
+            assert sorted(type(a).__name__ for a in answers) == ["Confirmed", "Conflict"]
+            assert next(a for a in answers if isinstance(a, Conflict)).errors[0].field == "provider_txn_id"
+    credited = wallet_state(ctx, member_id)[0] + wallet_state(ctx, other_id)[0]
+    assert credited == 10000 * len(pairs)
+    assert wallet.reconcile_wallets(ctx) == []
 
 
 def test_separate_processes_confirming_one_recharge_credit_it_once(ctx, member_id, database_url):

@@ -333,3 +333,18 @@ class ClockIn(Body):
 
 class ClockOut(BaseModel):
     now: datetime
+
+
+class JobRun(BaseModel):
+    id: int
+    kind: str
+    task_key: str
+    run_at: datetime
+    status: str
+    result: dict | None = Field(description="what the job reported (its kind decides the keys)")
+    error: str | None
+
+
+class TickOut(BaseModel):
+    now: datetime
+    ran: list[JobRun] = Field(description="the job runs due at the sandbox now, in run_at order")

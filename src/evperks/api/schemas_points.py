@@ -79,9 +79,25 @@ class PointsSettingsIn(Body):
     reminder_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
 
 
+class EarningOut(BaseModel):
+    per_yuan_paid: int | float = Field(description="points per yuan paid (a whole number as an integer)")
+    per_kwh: int | float = Field(description="points per kWh charged")
+
+
+class RedemptionOut(BaseModel):
+    enabled: bool
+    points_per_yuan: int
+    base: Literal["total", "service_fee"]
+    station_ids: list[str]
+    min_points: int
+    max_points: int | None
+    max_share_percent: int
+    combine_with_voucher: bool
+
+
 class PointsSettingsOut(BaseModel):
-    earning: dict
-    redemption: dict
+    earning: EarningOut
+    redemption: RedemptionOut
     expiry: dict
     pending_expiry: dict | None
     pending_effective_at: datetime | None

@@ -62,7 +62,7 @@ def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
 def _run_wechat_sync(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     if not ctx.settings.wechat_pay_enabled:
         return {"skipped": "WeChat Pay is not configured"}
-    return {**sweep_recharges(ctx), **sweep_refunds(ctx)}
+    return {**sweep_recharges(ctx).as_dict(), **sweep_refunds(ctx).as_dict()}
 
 
 def _next_wechat_sync(ctx: Context, after: datetime) -> datetime:
@@ -87,7 +87,7 @@ def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]
 
 
 def _run_points_midnight(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return run_midnight(ctx)
+    return run_midnight(ctx).as_dict()
 
 
 def _next_points_midnight(ctx: Context, after: datetime) -> datetime:

@@ -28,7 +28,7 @@ def read_clock(ctx: CtxDep) -> Response:
     return json_response({"now": ctx.clock.now()}, zone=ctx.zone)
 
 
-@router.post("/tick")
+@router.post("/tick", response_model=schemas.TickOut)
 def tick(ctx: CtxDep) -> Response:
     """Run every scheduled job due at the sandbox now, synchronously, and say what ran."""
     ran = run_due(ctx, worker_id="sandbox-tick")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from evperks.services.context import Context
 from evperks.services.payments.provider import Notification, NotificationRefused, PaymentProvider, PaymentStart
 from evperks.services.payments.sandbox import SandboxProvider
 from evperks.services.payments.wechat import WechatProvider
+
+if TYPE_CHECKING:
+    from evperks.services.wallet.results import Confirmed
 
 __all__ = ["Notification", "NotificationRefused", "PaymentProvider", "PaymentStart", "SandboxProvider",
            "WechatProvider", "provider_for", "receive_notification", "wechat_for"]
@@ -29,7 +33,8 @@ def wechat_for(ctx: Context) -> WechatProvider:
     return WechatProvider(ctx.settings, ctx.clock)
 
 
-def receive_notification(ctx: Context, provider: PaymentProvider, headers: Mapping[str, str], body: bytes) -> dict:
+def receive_notification(ctx: Context, provider: PaymentProvider, headers: Mapping[str, str],
+                         body: bytes) -> Confirmed:
     """Verify a provider's notification and confirm its recharge (idempotently); NotificationRefused
     when it is not authentic, and then nothing changes."""
     from evperks.services.wallet.recharges import confirm_recharge  # noqa: PLC0415 - wallet imports payments

@@ -30,6 +30,7 @@ from evperks.clock import Clock
 from evperks.config import Settings
 from evperks.services.errors import Unavailable
 from evperks.services.payments.provider import Notification, NotificationRefused, PaymentStart
+from evperks.services.results import Result, result
 
 log = logging.getLogger("evperks.payments.wechat")
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -67,6 +68,18 @@ class RefundEvent:
     status: str
     provider_refund_id: str | None
     detail: str
+
+
+@result
+class JsapiParams(Result):
+    """What WeixinJSBridge's getBrandWCPayRequest takes (WeChat's names)."""
+
+    appId: str  # noqa: N815 - WeChat's name
+    timeStamp: str  # noqa: N815
+    nonceStr: str  # noqa: N815
+    package: str
+    signType: str  # noqa: N815
+    paySign: str  # noqa: N815
 
 
 class _Core(Core):
@@ -220,7 +233,8 @@ class WechatProvider:
                             amount_fen=amount, paid_at=paid_at.astimezone(UTC))
 
     # --- calls -------------------------------------------------------------------------------------
-    def jsapi(self, *, order_no: str, amount_fen: int, openid: str, expire_at: datetime, description: str) -> dict:
+    def jsapi(self, *, order_no: str, amount_fen: int, openid: str, expire_at: datetime,
+              description: str) -> JsapiParams:
         """The parameters WeixinJSBridge's getBrandWCPayRequest takes, signed with the merchant key."""
         answer = self._call(self._api.pay, description=description, out_trade_no=order_no,
                             amount={"total": amount_fen, "currency": "CNY"}, payer={"openid": openid},
@@ -229,8 +243,8 @@ class WechatProvider:
         timestamp = str(int(self._clock.now().timestamp()))
         nonce = secrets.token_hex(16)
         appid = self._settings.wechat_appid
-        return {"appId": appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-                "paySign": self._api.sign([appid, timestamp, nonce, package])}
+        return JsapiParams(appId=appid, timeStamp=timestamp, nonceStr=nonce, package=package, signType="RSA",
+                           paySign=self._api.sign([appid, timestamp, nonce, package]))
 
     def h5(self, *, order_no: str, amount_fen: int, client_ip: str, expire_at: datetime, description: str) -> str:
         """The h5_url the member's mobile browser is sent to (it opens WeChat to pay)."""

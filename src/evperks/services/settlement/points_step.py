@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 from evperks.domain.points import RedemptionOrder, points_earned, redemption
 from evperks.domain.vouchers import DeductionType
 from evperks.services.context import Context
-from evperks.services.points import ledger
-from evperks.services.points.settings import PointsSettings, load, rule_in_force
+from evperks.services.points import store
+from evperks.services.points.settings_store import PointsSettings, load_settings, rule_in_force
 from evperks.services.settlement.pipeline import Settlement
 
 
@@ -29,12 +29,12 @@ class PointsRedemptionStep:
             voucher_deduction_fen=b.voucher_deduction_fen,
             voucher_on_service_fee=on_service_fee,
         )
-        available = ledger.spendable_points(conn, s.order.member_id, valid_after=s.now)
+        available = store.spendable_points(conn, s.order.member_id, valid_after=s.now)
         b.points_used, b.points_deduction_fen = redemption(rule, order, points_available=available)
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if s.breakdown.points_used > 0:
-            ledger.spend(conn, member_id=s.order.member_id, points=s.breakdown.points_used, valid_after=s.now,
+            store.spend(conn, member_id=s.order.member_id, points=s.breakdown.points_used, valid_after=s.now,
                          now=s.now, kind="redeem", ref=s.order.order_no)
 
 
@@ -48,12 +48,12 @@ class PointsEarnStep:
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if s.breakdown.points_earned > 0:
             rule = rule_in_force(_settings(conn, s), s.now)
-            ledger.grant(conn, ctx, member_id=s.order.member_id, points=s.breakdown.points_earned, rule=rule,
+            store.grant(conn, ctx, member_id=s.order.member_id, points=s.breakdown.points_earned, rule=rule,
                          granted_at=s.now, now=s.now, kind="earn", ref=s.order.order_no)
 
 
 def _settings(conn: Connection, s: Settlement) -> PointsSettings:
     """The points settings, read once per settlement whichever step asks first."""
     if "points_settings" not in s.memo:
-        s.memo["points_settings"] = load(conn)
+        s.memo["points_settings"] = load_settings(conn)
     return s.memo["points_settings"]

@@ -21,6 +21,7 @@ from evperks.services.settlement.campaign_step import CampaignStep
 from evperks.services.settlement.order import ChargeOrder
 from evperks.services.settlement.pipeline import Settlement, Step
 from evperks.services.settlement.points_step import PointsEarnStep, PointsRedemptionStep
+from evperks.services.settlement.results import SettlementBody
 from evperks.services.settlement.voucher_step import VoucherStep
 from evperks.services.settlement.wallet_step import WalletStep
 
@@ -57,7 +58,7 @@ _RECORD_ACTIVITY = (
 )
 
 
-def quote(ctx: Context, order: ChargeOrder) -> dict:
+def quote(ctx: Context, order: ChargeOrder) -> SettlementBody:
     """The breakdown settling ``order`` would give now; nothing is written."""
     now = ctx.clock.now()
     _check_times(ctx, order, now)
@@ -67,7 +68,7 @@ def quote(ctx: Context, order: ChargeOrder) -> dict:
     return _body(s, settled_at=None)
 
 
-def settle(ctx: Context, order: ChargeOrder) -> tuple[dict, bool]:
+def settle(ctx: Context, order: ChargeOrder) -> tuple[SettlementBody, bool]:
     """The settlement's body, and whether this call created it (False: a replay of the same order)."""
     assert order.order_no is not None
     now = ctx.clock.now()
@@ -109,13 +110,13 @@ def _check_times(ctx: Context, order: ChargeOrder, now: datetime) -> None:
         raise Invalid(f"the session may last at most {longest} hours (EVPERKS_MAX_SESSION_HOURS)", field="end_time")
 
 
-def _replay(conn: Connection, order: ChargeOrder) -> dict | None:
+def _replay(conn: Connection, order: ChargeOrder) -> SettlementBody | None:
     row = conn.execute(_STORED, {"order_no": order.order_no}).first()
     if row is None:
         return None
     if row.fingerprint != order.fingerprint():
         raise Conflict("this order_no was already settled with different content", field="order_no")
-    return row.result
+    return SettlementBody.stored(row.result)
 
 
 def _lookup_params(order: ChargeOrder) -> dict:
@@ -144,25 +145,25 @@ def _plan(conn: Connection, ctx: Context, order: ChargeOrder, now: datetime, *, 
     return s
 
 
-def _body(s: Settlement, *, settled_at: datetime | None) -> dict:
+def _body(s: Settlement, *, settled_at: datetime | None) -> SettlementBody:
     b = s.breakdown
-    return {
-        "order_no": s.order.order_no,
-        "member_id": s.order.member_id,
-        "total_fen": b.total_fen,
-        "voucher_id": b.voucher_id,
-        "voucher_deduction_fen": b.voucher_deduction_fen,
-        "points_used": b.points_used,
-        "points_deduction_fen": b.points_deduction_fen,
-        "wallet_paid_fen": b.wallet_paid_fen,
-        "due_fen": b.due_fen,
-        "points_earned": b.points_earned,
-        "rewards": s.rewards,
-        "settled_at": settled_at.isoformat() if settled_at else None,
-    }
+    return SettlementBody(
+        order_no=s.order.order_no,
+        member_id=s.order.member_id,
+        total_fen=b.total_fen,
+        voucher_id=b.voucher_id,
+        voucher_deduction_fen=b.voucher_deduction_fen,
+        points_used=b.points_used,
+        points_deduction_fen=b.points_deduction_fen,
+        wallet_paid_fen=b.wallet_paid_fen,
+        due_fen=b.due_fen,
+        points_earned=b.points_earned,
+        rewards=s.rewards,
+        settled_at=settled_at.isoformat() if settled_at else None,
+    )
 
 
-def _insert_order(conn: Connection, s: Settlement, body: dict) -> None:
+def _insert_order(conn: Connection, s: Settlement, body: SettlementBody) -> None:
     o, b = s.order, s.breakdown
     conn.execute(
         _INSERT_ORDER,
@@ -184,7 +185,7 @@ def _insert_order(conn: Connection, s: Settlement, body: dict) -> None:
             due_fen=b.due_fen,
             points_earned=b.points_earned,
             fingerprint=o.fingerprint(),
-            result=body,
+            result=body.as_dict(),
             settled_at=s.now,
         ),
     )

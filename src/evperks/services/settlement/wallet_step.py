@@ -8,7 +8,7 @@ from evperks.domain.wallet import wallet_payment_fen
 from evperks.services.context import Context
 from evperks.services.errors import Conflict
 from evperks.services.settlement.pipeline import Settlement
-from evperks.services.wallet.ledger import post_entry
+from evperks.services.wallet.store import post_entry
 
 
 class WalletStep:

@@ -1,77 +1,35 @@
 """The wallet ledger: append-only rows, each with the balance after it; ``members.wallet_balance_fen``
-is the cached sum, changed only by one guarded UPDATE in the same transaction as the row."""
+is the cached sum, changed only by one guarded UPDATE in the same transaction as the row
+(``store.post_entry``). Use cases: the member's ledger, refunds outside evperks, reconciliation."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from evperks.db.tables import members
 from evperks.db.tables_wallet import provider_refunds, recharges, wallet_ledger
-from evperks.db.upsert import insert_for
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
-
-KINDS = ("recharge", "payment", "refund", "refund_reversal")
-
-
-def post_entry(
-    conn: Connection,
-    *,
-    member_id: str,
-    amount_fen: int,
-    kind: str,
-    ref: str,
-    now: datetime,
-    reason: str | None = None,
-    created_by: str | None = None,
-) -> int | None:
-    """Change the balance by ``amount_fen`` and append its ledger row; the balance after, or None (and
-    nothing written) when a debit exceeds the balance. ``(kind, ref)`` is unique: the caller makes sure
-    it is new (a duplicate raises IntegrityError and so rolls the whole unit back)."""
-    assert kind in KINDS and amount_fen != 0
-    m = members.c
-    guard = [m.id == member_id]
-    if amount_fen < 0:
-        guard.append(m.wallet_balance_fen >= -amount_fen)
-    balance = conn.execute(
-        update(members).where(*guard).values(wallet_balance_fen=m.wallet_balance_fen + amount_fen)
-        .returning(m.wallet_balance_fen)
-    ).scalar_one_or_none()
-    if balance is None:
-        return None
-    conn.execute(
-        insert_for(conn, wallet_ledger).values(
-            member_id=member_id, amount_fen=amount_fen, balance_after_fen=balance, kind=kind, ref=ref,
-            reason=reason, created_by=created_by, created_at=now,
-        )
-    )
-    return balance
+from evperks.services.wallet.results import LedgerEntry, LedgerPage, Refund
+from evperks.services.wallet.store import post_entry
 
 
-def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
+def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> LedgerPage:
     """The member's wallet ledger, newest first."""
     stmt = select(wallet_ledger).where(wallet_ledger.c.member_id == member_id)
     with ctx.db.read() as conn:
         require_member(conn, member_id)
         rows, next_cursor = newest_first(conn, stmt, wallet_ledger.c.id, limit=limit, cursor=cursor)
-    return {"items": [ledger_out(r) for r in rows], "next_cursor": next_cursor}
+    return LedgerPage(items=[_entry(r) for r in rows], next_cursor=next_cursor)
 
 
-def ledger_out(row) -> dict:
-    return {
-        "id": row.id,
-        "amount_fen": row.amount_fen,
-        "balance_after_fen": row.balance_after_fen,
-        "kind": row.kind,
-        "ref": row.ref,
-        "reason": row.reason,
-        "created_at": row.created_at,
-    }
+def _entry(row) -> LedgerEntry:
+    return LedgerEntry(id=row.id, amount_fen=row.amount_fen, balance_after_fen=row.balance_after_fen, kind=row.kind,
+                       ref=row.ref, reason=row.reason, created_at=row.created_at)
 
 
 def checked_refund(amount_fen: int, reason: str) -> str:
@@ -92,7 +50,7 @@ def refund_wallet(
     reason: str,
     refund_no: str | None = None,
     created_by: str | None = None,
-) -> tuple[dict, bool]:
+) -> tuple[Refund, bool]:
     """Pay unused balance back (退款) with a reason; never more than the balance (409). With a
     ``refund_no`` a repeat returns the first refund (False) instead of refunding twice."""
     reason = checked_refund(amount_fen, reason)
@@ -120,20 +78,10 @@ def refund_wallet(
         return _refund_out(row), True
 
 
-def _refund_out(row) -> dict:
-    return {
-        "refund_no": row.ref,
-        "member_id": row.member_id,
-        "amount_fen": -row.amount_fen,
-        "reason": row.reason,
-        "wallet_balance_fen": row.balance_after_fen,
-        "ledger_id": row.id,
-        "created_at": row.created_at,
-        "via": "outside",
-        "order_no": None,
-        "status": "success",
-        "failure": None,
-    }
+def _refund_out(row) -> Refund:
+    return Refund(refund_no=row.ref, member_id=row.member_id, amount_fen=-row.amount_fen, reason=row.reason,
+                  wallet_balance_fen=row.balance_after_fen, ledger_id=row.id, created_at=row.created_at,
+                  via="outside", order_no=None, status="success", failure=None)
 
 
 def reconcile_wallets(ctx: Context) -> list[str]:

@@ -22,7 +22,9 @@ from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member
 from evperks.services.payments import wechat_for
 from evperks.services.payments.wechat import RefundEvent, WechatPayError
-from evperks.services.wallet.ledger import checked_refund, post_entry
+from evperks.services.wallet.ledger import checked_refund
+from evperks.services.wallet.results import Refund, RefundSweep
+from evperks.services.wallet.store import post_entry
 
 log = logging.getLogger("evperks.payments.wechat")
 SWEEP_BATCH = 200
@@ -37,7 +39,7 @@ def refund_through_provider(
     refund_no: str,
     order_no: str | None = None,
     created_by: str | None = None,
-) -> tuple[dict, bool]:
+) -> tuple[Refund, bool]:
     """Debit the wallet and ask WeChat Pay to refund; the refund (status pending, success or failed)
     and whether this call made it. The same refund_no again returns it; with other content 409."""
     reason = checked_refund(amount_fen, reason)
@@ -50,7 +52,7 @@ def refund_through_provider(
         if earlier is not None:
             if (earlier.member_id, earlier.amount_fen) != (member_id, amount_fen) or order_no not in (None, earlier.order_no):
                 raise Conflict("this refund_no was already used with different content", field="refund_no")
-            return refund_out(conn, earlier), False
+            return _refund_view(conn, earlier), False
         if conn.execute(select(wallet_ledger.c.id).where(wallet_ledger.c.kind == "refund",
                                                          wallet_ledger.c.ref == refund_no)).first():
             raise Conflict("this refund_no was already used with different content", field="refund_no")
@@ -77,7 +79,7 @@ def refund_through_provider(
     return get_refund(ctx, refund_no), True
 
 
-def finish_refund(ctx: Context, event: RefundEvent) -> dict:
+def finish_refund(ctx: Context, event: RefundEvent) -> Refund:
     """Record WeChat Pay's outcome of a refund, once (pending -> success or failed; a failure credits
     the wallet back). Repeats and a still-pending outcome change nothing. Unknown refund_no 404."""
     now = ctx.clock.now()
@@ -86,7 +88,7 @@ def finish_refund(ctx: Context, event: RefundEvent) -> dict:
         if refund is None:
             raise NotFound(f"refund {event.refund_no!r} does not exist")
         if event.status == "pending":
-            return refund_out(conn, refund)
+            return _refund_view(conn, refund)
         lock_member(conn, refund.member_id)
         changed = conn.execute(
             update(provider_refunds)
@@ -97,10 +99,10 @@ def finish_refund(ctx: Context, event: RefundEvent) -> dict:
         if changed and event.status == "failed":
             post_entry(conn, member_id=refund.member_id, amount_fen=refund.amount_fen, kind="refund_reversal",
                        ref=event.refund_no, now=now, reason=f"WeChat Pay refund failed: {event.detail}"[:500])
-        return refund_out(conn, _refund(conn, event.refund_no))
+        return _refund_view(conn, _refund(conn, event.refund_no))
 
 
-def sweep_refunds(ctx: Context) -> dict:
+def sweep_refunds(ctx: Context) -> RefundSweep:
     """Part of the ``wechat_sync`` job: ask WeChat Pay about refunds pending longer than
     EVPERKS_WECHAT_QUERY_AFTER_MINUTES (a lost notification, or a request that timed out)."""
     before = ctx.clock.now() - timedelta(minutes=ctx.settings.wechat_query_after_minutes)
@@ -111,7 +113,7 @@ def sweep_refunds(ctx: Context) -> dict:
             .order_by(provider_refunds.c.created_at).limit(SWEEP_BATCH)
         ).scalars().all()
     provider = wechat_for(ctx)
-    counts = {"refunds_queried": 0, "refunds_finished": 0, "refunds_failed_queries": 0}
+    queried = finished = failed_queries = 0
     for refund_no in due:
         try:
             event = provider.query_refund(refund_no)
@@ -121,20 +123,20 @@ def sweep_refunds(ctx: Context) -> dict:
                                     detail="WeChat Pay has no such refund")
             else:
                 log.warning("querying refund %s failed: %s", refund_no, exc)
-                counts["refunds_failed_queries"] += 1
+                failed_queries += 1
                 continue
-        counts["refunds_queried"] += 1
-        if finish_refund(ctx, event)["status"] != "pending":
-            counts["refunds_finished"] += 1
-    return counts
+        queried += 1
+        if finish_refund(ctx, event).status != "pending":
+            finished += 1
+    return RefundSweep(refunds_queried=queried, refunds_finished=finished, refunds_failed_queries=failed_queries)
 
 
-def get_refund(ctx: Context, refund_no: str) -> dict:
+def get_refund(ctx: Context, refund_no: str) -> Refund:
     with ctx.db.read() as conn:
         refund = _refund(conn, refund_no)
         if refund is None:
             raise NotFound(f"refund {refund_no!r} does not exist")
-        return refund_out(conn, refund)
+        return _refund_view(conn, refund)
 
 
 def _recharge_to_refund(conn: Connection, member_id: str, amount_fen: int, order_no: str | None):
@@ -168,20 +170,10 @@ def _refund(conn: Connection, refund_no: str):
     return conn.execute(select(provider_refunds).where(provider_refunds.c.refund_no == refund_no)).first()
 
 
-def refund_out(conn: Connection, row) -> dict:
+def _refund_view(conn: Connection, row) -> Refund:
     debit = conn.execute(select(wallet_ledger.c.id, wallet_ledger.c.balance_after_fen)
                          .where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == row.refund_no)).one()
     balance = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == row.member_id)).scalar_one()
-    return {
-        "refund_no": row.refund_no,
-        "member_id": row.member_id,
-        "amount_fen": row.amount_fen,
-        "reason": row.reason,
-        "wallet_balance_fen": balance,
-        "ledger_id": debit.id,
-        "created_at": row.created_at,
-        "via": row.provider,
-        "order_no": row.order_no,
-        "status": row.status,
-        "failure": row.failure,
-    }
+    return Refund(refund_no=row.refund_no, member_id=row.member_id, amount_fen=row.amount_fen, reason=row.reason,
+                  wallet_balance_fen=balance, ledger_id=debit.id, created_at=row.created_at, via=row.provider,
+                  order_no=row.order_no, status=row.status, failure=row.failure)

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from evperks.db.tables import members, vouchers
-from evperks.db.tables_campaigns import campaign_packages
+from evperks.db.tables import members
 from evperks.db.tables_wallet import recharges
 from evperks.db.upsert import insert_for
 from evperks.domain.campaign_events import RechargePaid
@@ -26,18 +25,18 @@ from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member, require_member
 from evperks.services.messages import post_message
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
-from evperks.services.payments import provider_for
-from evperks.services.wallet.ledger import post_entry
-from evperks.services.wallet.settings import read_rules
+from evperks.services.payments import PaymentProvider, provider_for
+from evperks.services.wallet.results import Confirmed, Recharge, RechargeDetail, RechargePage, RechargeVoucher
+from evperks.services.wallet.store import post_entry, read_rules, recharge_row, vouchers_by_recharge
 
 
-def create_recharge(ctx: Context, *, order_no: str, member_id: str, amount_fen: int) -> tuple[dict, bool]:
+def create_recharge(ctx: Context, *, order_no: str, member_id: str, amount_fen: int) -> tuple[Recharge, bool]:
     """A pending recharge, and whether this call created it. The same order_no with the same content
     returns it (False); with different content it is 409."""
     now = ctx.clock.now()
     provider = provider_for(ctx)
     with ctx.db.write() as conn:
-        existing = _row(conn, order_no)
+        existing = recharge_row(conn, order_no)
         if existing is None:
             if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
                 raise Invalid("no member has this id", field="member_id")
@@ -52,19 +51,20 @@ def create_recharge(ctx: Context, *, order_no: str, member_id: str, amount_fen: 
                 .returning(recharges.c.order_no)
             ).first()
             if inserted is not None:
-                return recharge_out(ctx, _row(conn, order_no)), True
-            existing = _row(conn, order_no)  # a parallel request with this order_no committed first
+                return recharge_view(recharge_row(conn, order_no), provider=provider), True
+            existing = recharge_row(conn, order_no)  # a parallel request with this order_no committed first
         if (existing.member_id, existing.amount_fen) != (member_id, amount_fen):
             raise Conflict("this order_no was already used with different content", field="order_no")
-        return recharge_out(ctx, existing), False
+        return recharge_view(existing, provider=provider), False
 
 
-def get_recharge(ctx: Context, order_no: str) -> dict:
+def get_recharge(ctx: Context, order_no: str) -> RechargeDetail:
     with ctx.db.read() as conn:
-        row = _row(conn, order_no)
+        row = recharge_row(conn, order_no)
         if row is None:
             raise NotFound(f"recharge {order_no!r} does not exist")
-        return recharge_out(ctx, row, vouchers=_vouchers_by_recharge(conn, row.member_id, [order_no]).get(order_no, []))
+        brought = vouchers_by_recharge(conn, row.member_id, [order_no]).get(order_no, [])
+    return recharge_view(row, provider=provider_for(ctx), vouchers=brought)
 
 
 def confirm_recharge(
@@ -74,7 +74,7 @@ def confirm_recharge(
     provider_txn_id: str,
     amount_fen: int | None = None,
     paid_at: datetime | None = None,
-) -> dict:
+) -> Confirmed:
     """Credit the wallet for a paid recharge, exactly once: ``{order_no, status, amount_fen,
     wallet_balance_fen, rewards}``. Repeats return the first answer. Unknown order 404; an amount that
     differs, a cancelled order, a transaction id used for another recharge, or an order already paid
@@ -82,44 +82,44 @@ def confirm_recharge(
     now = ctx.clock.now()
     if paid_at is not None and paid_at > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
         raise Invalid("may not lie in the future", field="paid_at")
-    try:
-        with ctx.db.write() as conn:
-            return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
-    except IntegrityError:
-        # Only a parallel confirmation of ANOTHER recharge with the same provider_txn_id gets here (it
-        # holds another member's lock): run again, and the check below reports the clash as a 409.
-        with ctx.db.write() as conn:
-            return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
+    with ctx.db.write() as conn:
+        return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
 
 
 def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_fen: int | None,
-             paid_at: datetime, now: datetime) -> dict:
-    recharge = _row(conn, order_no)
+             paid_at: datetime, now: datetime) -> Confirmed:
+    recharge = recharge_row(conn, order_no)
     if recharge is None:
         raise NotFound(f"recharge {order_no!r} does not exist")
     if amount_fen is not None and amount_fen != recharge.amount_fen:
         raise Conflict(f"the recharge is for {recharge.amount_fen} fen, not {amount_fen}", field="amount_fen")
     lock_member(conn, recharge.member_id)
-    recharge = _row(conn, order_no)  # as committed by whoever held the lock before us
+    recharge = recharge_row(conn, order_no)  # as committed by whoever held the lock before us
     if recharge.status == "cancelled":
         raise Conflict("the recharge was cancelled", field="order_no")
     if recharge.status == "paid":
         if recharge.provider_txn_id != txn_id:
             raise Conflict("the recharge was already paid by another provider transaction", field="provider_txn_id")
-        return recharge.result
+        return Confirmed.stored(recharge.result)
     other = conn.execute(
         select(recharges.c.order_no).where(recharges.c.provider_txn_id == txn_id, recharges.c.order_no != order_no)
     ).first()
     if other is not None:
         raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id")
     balance, rewards = _credit_wallet_then_run_recharge_campaigns(conn, ctx, recharge, now)
-    result = {"order_no": order_no, "status": "paid", "amount_fen": recharge.amount_fen,
-              "wallet_balance_fen": balance, "rewards": rewards}
-    changed = conn.execute(
-        update(recharges)
-        .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
-        .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now, result=result)
-    ).rowcount
+    result = Confirmed(order_no=order_no, status="paid", amount_fen=recharge.amount_fen, wallet_balance_fen=balance,
+                       rewards=rewards)
+    try:
+        changed = conn.execute(
+            update(recharges)
+            .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
+            .values(status="paid", provider_txn_id=txn_id, paid_at=paid_at, confirmed_at=now, result=result.as_dict())
+        ).rowcount
+    except IntegrityError as exc:
+        # provider_txn_id is UNIQUE: a parallel confirmation of ANOTHER recharge (under another member's
+        # lock, so the check above could not see it) paid with this transaction first. The raise undoes
+        # the credit with the rest of this transaction.
+        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id") from exc
     if changed != 1:  # impossible while the member row is locked; the raise undoes the credit regardless
         raise Conflict("the recharge is no longer pending", field="order_no")
     return result
@@ -140,12 +140,12 @@ def _credit_wallet_then_run_recharge_campaigns(conn: Connection, ctx: Context, r
     return balance, rewards(given)
 
 
-def cancel_recharge(ctx: Context, *, order_no: str) -> dict:
+def cancel_recharge(ctx: Context, *, order_no: str) -> Recharge:
     """Cancel a pending recharge (the payer gave up, or it timed out at the platform). Cancelling
     again returns it unchanged; a paid recharge cannot be cancelled (409) — refund the wallet instead.
     A WeChat Pay recharge is closed there first (services.wallet.wechat_pay)."""
     with ctx.db.read() as conn:
-        row = _row(conn, order_no)
+        row = recharge_row(conn, order_no)
     if row is not None and row.status == "pending" and row.provider == "wechat":
         from evperks.services.wallet.wechat_pay import close_at_provider  # noqa: PLC0415 - it imports this module
 
@@ -153,7 +153,7 @@ def cancel_recharge(ctx: Context, *, order_no: str) -> dict:
     return mark_cancelled(ctx, order_no)
 
 
-def mark_cancelled(ctx: Context, order_no: str) -> dict:
+def mark_cancelled(ctx: Context, order_no: str) -> Recharge:
     """pending -> cancelled here (the provider, if any, has closed the order already)."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -162,15 +162,15 @@ def mark_cancelled(ctx: Context, order_no: str) -> dict:
             .where(recharges.c.order_no == order_no, recharges.c.status == "pending")
             .values(status="cancelled", cancelled_at=now)
         ).rowcount
-        row = _row(conn, order_no)
+        row = recharge_row(conn, order_no)
         if row is None:
             raise NotFound(f"recharge {order_no!r} does not exist")
         if not changed and row.status == "paid":
             raise Conflict("the recharge is paid; refund the wallet instead", field="order_no")
-        return recharge_out(ctx, row)
+    return recharge_view(row, provider=provider_for(ctx))
 
 
-def list_member_recharges(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> dict:
+def list_member_recharges(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> RechargePage:
     """充值详情: the member's recharges, newest first, each with the vouchers it brought."""
     order = [recharges.c.created_at, recharges.c.order_no]
     stmt = select(recharges).where(recharges.c.member_id == member_id)
@@ -180,53 +180,23 @@ def list_member_recharges(ctx: Context, *, member_id: str, limit: int = 50, curs
         require_member(conn, member_id)
         rows = conn.execute(stmt.order_by(*(c.desc() for c in order)).limit(min(limit, MAX_LIMIT) + 1)).all()
         rows, next_cursor = page(rows, limit, lambda r: [r.created_at, r.order_no])
-        brought = _vouchers_by_recharge(conn, member_id, [r.order_no for r in rows])
-    items = [recharge_out(ctx, r, vouchers=brought.get(r.order_no, [])) for r in rows]
-    return {"items": items, "next_cursor": next_cursor}
-
-
-def _vouchers_by_recharge(conn: Connection, member_id: str, order_nos: list[str]) -> dict[str, list[dict]]:
-    """The vouchers of the campaign packages each recharge brought (trigger 'recharge', ref order_no)."""
-    if not order_nos:
-        return {}
-    p, v = campaign_packages.c, vouchers.c
-    rows = conn.execute(
-        select(p.ref, v.id, v.name, v.face_value_fen, v.deduction_type, v.status, v.valid_until, p.campaign_id)
-        .select_from(campaign_packages.join(vouchers, v.package_id == p.id))
-        .where(p.trigger == "recharge", p.member_id == member_id, p.ref.in_(order_nos))
-        .order_by(p.ref, v.id)
-    )
-    found: dict[str, list[dict]] = {}
-    for r in rows:
-        found.setdefault(r.ref, []).append({
-            "id": r.id, "campaign_id": r.campaign_id, "name": r.name, "face_value_fen": r.face_value_fen,
-            "deduction_type": r.deduction_type, "status": r.status, "valid_until": r.valid_until,
-        })
-    return found
-
-
-def recharge_out(ctx: Context, row, *, vouchers: list[dict] | None = None) -> dict:
+        brought = vouchers_by_recharge(conn, member_id, [r.order_no for r in rows])
     provider = provider_for(ctx)
+    items = [recharge_view(r, provider=provider, vouchers=brought.get(r.order_no, [])) for r in rows]
+    return RechargePage(items=items, next_cursor=next_cursor)
+
+
+def recharge_view(row, *, provider: PaymentProvider | None, vouchers: list[RechargeVoucher] | None = None) -> Recharge:
+    """A recharge row as answered; with ``vouchers`` (充值详情), the vouchers it brought. Pure: the
+    provider (``provider_for``) only builds the pay URL of a pending recharge it started."""
     pay_url = None
     if row.status == "pending" and provider is not None and provider.name == row.provider:
         pay_url = provider.create_payment(order_no=row.order_no, member_id=row.member_id, amount_fen=row.amount_fen).pay_url
-    body = {
-        "order_no": row.order_no,
-        "member_id": row.member_id,
-        "amount_fen": row.amount_fen,
-        "status": row.status,
-        "provider": row.provider,
-        "provider_txn_id": row.provider_txn_id,
-        "pay_url": pay_url,
-        "created_at": row.created_at,
-        "paid_at": row.paid_at,
-        "confirmed_at": row.confirmed_at,
-        "cancelled_at": row.cancelled_at,
-    }
-    if vouchers is not None:
-        body["vouchers"] = vouchers
-    return body
-
-
-def _row(conn: Connection, order_no: str):
-    return conn.execute(select(recharges).where(recharges.c.order_no == order_no)).first()
+    fields = dict(
+        order_no=row.order_no, member_id=row.member_id, amount_fen=row.amount_fen, status=row.status,
+        provider=row.provider, provider_txn_id=row.provider_txn_id, pay_url=pay_url, created_at=row.created_at,
+        paid_at=row.paid_at, confirmed_at=row.confirmed_at, cancelled_at=row.cancelled_at,
+    )
+    if vouchers is None:
+        return Recharge(**fields)
+    return RechargeDetail(**fields, vouchers=vouchers)

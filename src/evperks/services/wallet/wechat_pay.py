@@ -21,15 +21,17 @@ from evperks.services.errors import Conflict, NotFound, Unavailable
 from evperks.services.payments import wechat_for
 from evperks.services.payments.wechat import TradeState, WechatPayError
 from evperks.services.wallet.recharges import confirm_recharge, get_recharge, mark_cancelled
+from evperks.services.wallet.results import H5Payment, JsapiPayment, RechargeDetail, RechargeSweep
 
 log = logging.getLogger("evperks.payments.wechat")
 DESCRIPTION = "钱包充值"
 SWEEP_BATCH = 200
 
 
-def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: bool, client_ip: str) -> dict:
-    """Prepay the member's pending WeChat Pay recharge: ``{"jsapi": params, "amount_fen"}`` inside WeChat
-    when the platform set the member's openid, else ``{"h5_url": url, "amount_fen"}``. 404 for another member's order, 409 when
+def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: bool,
+                  client_ip: str) -> JsapiPayment | H5Payment:
+    """Prepay the member's pending WeChat Pay recharge: JSAPI parameters inside WeChat when the platform
+    set the member's openid, else an H5 address. 404 for another member's order, 409 when
     it is no longer pending, 503 when WeChat Pay cannot be reached or refuses."""
     with ctx.db.read() as conn:
         row = conn.execute(select(recharges).where(recharges.c.order_no == order_no,
@@ -43,23 +45,23 @@ def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: boo
     provider = wechat_for(ctx)
     try:
         if in_wechat and openid:
-            return {"amount_fen": row.amount_fen,
-                    "jsapi": provider.jsapi(order_no=order_no, amount_fen=row.amount_fen, openid=openid,
-                                            expire_at=expire_at, description=DESCRIPTION)}
-        return {"amount_fen": row.amount_fen,
-                "h5_url": provider.h5(order_no=order_no, amount_fen=row.amount_fen, client_ip=client_ip,
-                                      expire_at=expire_at, description=DESCRIPTION)}
+            return JsapiPayment(amount_fen=row.amount_fen,
+                                jsapi=provider.jsapi(order_no=order_no, amount_fen=row.amount_fen, openid=openid,
+                                                     expire_at=expire_at, description=DESCRIPTION).as_dict())
+        return H5Payment(amount_fen=row.amount_fen,
+                         h5_url=provider.h5(order_no=order_no, amount_fen=row.amount_fen, client_ip=client_ip,
+                                            expire_at=expire_at, description=DESCRIPTION))
     except WechatPayError as exc:
         log.warning("prepaying %s failed: %s", order_no, exc)
         raise _unavailable(exc) from exc
 
 
-def sync_recharge(ctx: Context, order_no: str) -> dict:
+def sync_recharge(ctx: Context, order_no: str) -> RechargeDetail:
     """Ask WeChat Pay about a pending recharge and confirm it when it was paid (the member came back
     before the notification did); the recharge as it is afterwards. A failed query, or a payment
     refused (another amount), changes nothing and is logged."""
     recharge = get_recharge(ctx, order_no)
-    if recharge["status"] == "pending" and recharge["provider"] == "wechat":
+    if recharge.status == "pending" and recharge.provider == "wechat":
         try:
             _confirm_if_paid(ctx, wechat_for(ctx).query(order_no))
         except WechatPayError as exc:
@@ -84,7 +86,7 @@ def close_at_provider(ctx: Context, order_no: str) -> None:
         raise _unavailable(exc) from exc
 
 
-def sweep_recharges(ctx: Context) -> dict:
+def sweep_recharges(ctx: Context) -> RechargeSweep:
     """The ``wechat_sync`` job: query each WeChat Pay recharge pending longer than
     EVPERKS_WECHAT_QUERY_AFTER_MINUTES and confirm the paid ones; close and cancel the ones pending
     longer than EVPERKS_WECHAT_CLOSE_AFTER_MINUTES. One failure is logged and retried next run."""
@@ -99,7 +101,7 @@ def sweep_recharges(ctx: Context) -> dict:
             .order_by(recharges.c.created_at).limit(SWEEP_BATCH)
         ).all()
     provider = wechat_for(ctx)
-    counts = {"queried": 0, "paid": 0, "closed": 0, "failed": 0}
+    counts = dict.fromkeys(("queried", "paid", "closed", "failed"), 0)
     for order_no, created_at in due:
         try:
             state = provider.query(order_no)
@@ -115,7 +117,7 @@ def sweep_recharges(ctx: Context) -> dict:
         except (WechatPayError, Conflict) as exc:
             log.warning("syncing recharge %s with WeChat Pay failed: %s", order_no, exc)
             counts["failed"] += 1
-    return counts
+    return RechargeSweep(**counts)
 
 
 def _confirm_if_paid(ctx: Context, state: TradeState) -> bool:

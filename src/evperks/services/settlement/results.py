@@ -1,0 +1,50 @@
+"""What settlement answers: the body of a quote or a settlement (stored with the order, so a replay
+answers the same), and a settled order read back. Field order is the API's (``api.schemas.SettlementOut``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from evperks.services.results import Result, result
+
+
+@result
+class SettlementBody(Result):
+    order_no: str | None  # None for a quote
+    member_id: str
+    total_fen: int
+    voucher_id: int | None
+    voucher_deduction_fen: int
+    points_used: int
+    points_deduction_fen: int
+    wallet_paid_fen: int
+    due_fen: int
+    points_earned: int
+    rewards: list[Mapping[str, Any]]  # {campaign_id, voucher_ids}, as the campaign step appended them
+    settled_at: str | None  # in the operator's zone, as text: the stored body shows it as the first answer did
+
+    @classmethod
+    def stored(cls, data: Mapping[str, Any]) -> SettlementBody:
+        """The body as ``charge_orders.result`` keeps it (written with ``as_dict``)."""
+        return cls(**data)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``Result.as_dict`` for every settlement's hot path: the flat fields as they are (walking each
+        one cost about as much as building the body), only the rewards made plain."""
+        plain = {name: getattr(self, name) for name in _BODY_FIELDS}
+        plain["rewards"] = [r.as_dict() if isinstance(r, Result) else dict(r) for r in self.rewards]
+        return plain
+
+
+_BODY_FIELDS = tuple(f.name for f in dataclasses.fields(SettlementBody))
+
+
+@result
+class SettledOrder(SettlementBody):
+    status: str  # settled, partially_refunded or refunded
+    refunded_fen: int
+    refunds: list[Mapping[str, Any]]
+
+    as_dict = Result.as_dict  # every field made plain (the body's shortcut knows only the body's)
