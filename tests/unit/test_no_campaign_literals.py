@@ -19,26 +19,6 @@ STATUS_NAMES = frozenset({"draft", "scheduled", "active", "ended"})
 # Where the names are defined; migrations are history and keep the spelling of their day.
 WHERE_THEY_BELONG = ("domain/", "services/campaigns/types/", "db/migrations/")
 
-# Files other helpers of issue 13 still own; removed at merge, as each of them reads Status and the
-# registry instead.
-PENDING = frozenset({
-    "api/schemas_campaigns.py",
-    "db/tables_campaigns.py",
-    "demo.py",
-    "services/campaigns/binding.py",
-    "services/campaigns/lifecycle.py",
-    "services/campaigns/model.py",
-    "services/campaigns/notifications.py",
-    "services/campaigns/one_time.py",
-    "services/campaigns/packages.py",
-    "services/campaigns/progress.py",
-    "services/campaigns/stats.py",
-    "services/campaigns/triggers.py",
-    "services/campaigns/usage.py",
-    "services/dashboard.py",
-    "services/wallet/recharges.py",
-})
-
 # What an expression is about, read from its spelling: a campaign's type (or the trigger a package
 # came by, which is its type) or its state.
 TYPE_ROLE = re.compile(r"type|trigger", re.IGNORECASE)
@@ -158,13 +138,8 @@ def scanned_files() -> list[str]:
 
 
 def test_no_campaign_type_or_state_is_spelled_out_outside_the_domain_and_the_type_modules():
-    found = {name: literals_in(SRC / name) for name in scanned_files() if name not in PENDING}
+    found = {name: literals_in(SRC / name) for name in scanned_files()}
     assert {name: hits for name, hits in found.items() if hits} == {}
-
-
-def test_every_file_still_pending_exists():
-    """A pending file that was renamed or deleted is taken off the list, not left to hide a new one."""
-    assert sorted(name for name in PENDING if not (SRC / name).is_file()) == []
 
 
 def test_the_scan_sees_the_campaign_roles_it_is_meant_to_see():

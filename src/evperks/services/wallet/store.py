@@ -13,6 +13,7 @@ from evperks.db.tables_campaigns import campaign_packages
 from evperks.db.tables_wallet import recharges, stored_value_settings, wallet_ledger
 from evperks.db.upsert import insert_for
 from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules
+from evperks.services.campaigns.types import recharge as recharge_campaign
 from evperks.services.wallet.results import RechargeVoucher
 
 KINDS = ("recharge", "payment", "refund", "refund_reversal")
@@ -72,14 +73,14 @@ def recharge_row(conn: Connection, order_no: str):
 
 
 def vouchers_by_recharge(conn: Connection, member_id: str, order_nos: list[str]) -> dict[str, list[RechargeVoucher]]:
-    """The vouchers of the campaign packages each recharge brought (trigger 'recharge', ref order_no)."""
+    """The vouchers of the campaign packages each recharge brought (the recharge campaign's trigger, ref order_no)."""
     if not order_nos:
         return {}
     p, v = campaign_packages.c, vouchers.c
     rows = conn.execute(
         select(p.ref, v.id, v.name, v.face_value_fen, v.deduction_type, v.status, v.valid_until, p.campaign_id)
         .select_from(campaign_packages.join(vouchers, v.package_id == p.id))
-        .where(p.trigger == "recharge", p.member_id == member_id, p.ref.in_(order_nos))
+        .where(p.trigger == recharge_campaign.NAME, p.member_id == member_id, p.ref.in_(order_nos))
         .order_by(p.ref, v.id)
     )
     found: dict[str, list[RechargeVoucher]] = {}
