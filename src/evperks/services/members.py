@@ -36,11 +36,11 @@ def register_member(
     try:
         phone = normalize_mobile(phone)
     except InvalidPhone as exc:
-        raise Invalid(str(exc), field="phone") from exc
+        raise Invalid(str(exc), field="phone", code="phone.invalid") from exc
     now = ctx.clock.now()
     registered_at = registered_at or now
     if registered_at > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
-        raise Invalid("may not lie in the future", field="registered_at")
+        raise Invalid("may not lie in the future", field="registered_at", code="time.in_future")
     for attempt in range(_REGISTRATION_ATTEMPTS):
         try:
             with ctx.db.write() as conn:
@@ -79,13 +79,13 @@ def update_member(ctx: Context, member_id: str, changes: dict, *, actor: str = "
     only the keys given change, and a change is audited. A phone or openid another member has is 409."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise Invalid("cannot be changed", field=sorted(unknown)[0])
+        raise Invalid("cannot be changed", field=sorted(unknown)[0], code="member.field_not_editable")
     values = {k: v for k, v in changes.items() if k != "tags"}
     if "phone" in values:
         try:
             values["phone"] = normalize_mobile(values["phone"])
         except InvalidPhone as exc:
-            raise Invalid(str(exc), field="phone") from exc
+            raise Invalid(str(exc), field="phone", code="phone.invalid") from exc
     now = ctx.clock.now()
     try:
         with ctx.db.write() as conn:
@@ -111,12 +111,12 @@ def update_member(ctx: Context, member_id: str, changes: dict, *, actor: str = "
 
 
 def _refuse_taken(conn: Connection, member_id: str, values: dict) -> None:
-    for field, message in (("phone", "this phone number is already registered"),
-                           ("wechat_openid", "another member has this wechat_openid")):
+    for field, code, message in (("phone", "member.phone_registered", "this phone number is already registered"),
+                                 ("wechat_openid", "member.openid_taken", "another member has this wechat_openid")):
         if values.get(field) is not None and conn.execute(
             select(members.c.id).where(members.c[field] == values[field], members.c.id != member_id)
         ).first():
-            raise Conflict(message, field=field)
+            raise Conflict(message, field=field, code=code)
 
 
 def _editable(member: dict) -> dict:
@@ -143,9 +143,9 @@ def search_members(ctx: Context, flt: MemberFilter, *, limit: int = 50, cursor: 
 
 def _refuse_known(conn: Connection, *, phone: str, member_id: str | None) -> None:
     if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
-        raise Conflict("this phone number is already registered", field="phone")
+        raise Conflict("this phone number is already registered", field="phone", code="member.phone_registered")
     if member_id and conn.execute(select(members.c.id).where(members.c.id == member_id)).first():
-        raise Conflict("a member with this id already exists", field="id")
+        raise Conflict("a member with this id already exists", field="id", code="member.id_taken")
 
 
 def _inviter(conn: Connection, invite_code: str) -> str:
@@ -153,14 +153,14 @@ def _inviter(conn: Connection, invite_code: str) -> str:
         select(members.c.id).where(members.c.invite_code == invite_code.strip().upper())
     ).scalar_one_or_none()
     if inviter is None:
-        raise Invalid("no member has this invite code", field="invite_code")
+        raise Invalid("no member has this invite code", field="invite_code", code="member.invite_code_unknown")
     return inviter
 
 
 def _read(conn: Connection, member_id: str) -> dict:
     row = conn.execute(select(members).where(members.c.id == member_id)).first()
     if row is None:
-        raise NotFound(f"member {member_id!r} does not exist")
+        raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
     return member_out(row, _tags_of(conn, [member_id]).get(member_id, []))
 
 

@@ -91,7 +91,7 @@ def spend(
         .with_for_update()
     ).all()
     if sum(lot.remaining for lot in lots) < points:
-        raise Conflict("the member does not have that many valid points", field="points")
+        raise Conflict("the member does not have that many valid points", field="points", code="points.not_enough")
     left = points
     for lot in lots:
         take = min(left, lot.remaining)
@@ -99,7 +99,7 @@ def spend(
             update(points_lots).where(L.id == lot.id, L.remaining >= take).values(remaining=L.remaining - take)
         ).rowcount
         if taken != 1:  # impossible under the member lock; never let a lot go negative regardless
-            raise Conflict("the member's points changed meanwhile", field="points")
+            raise Conflict("the member's points changed meanwhile", field="points", code="points.changed_meanwhile")
         left -= take
         if left == 0:
             break
@@ -118,8 +118,8 @@ def _change_balance(conn: Connection, member_id: str, delta: int) -> int:
     ).scalar_one_or_none()
     if balance is None:
         if conn.execute(select(m.id).where(m.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        raise Conflict("the points balance may not go negative", field="points")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
+        raise Conflict("the points balance may not go negative", field="points", code="points.balance_negative")
     return balance
 
 
@@ -152,11 +152,12 @@ def adjust(
     spending; more than the member's valid points is a conflict)."""
     now = ctx.clock.now()
     if points == 0:
-        raise Invalid("must not be zero", field="points")
+        raise Invalid("must not be zero", field="points", code="points.zero")
     if granted_at is not None and granted_at > now:
-        raise Invalid("may not lie in the future", field="granted_at")
+        raise Invalid("may not lie in the future", field="granted_at", code="time.in_future")
     if granted_at is not None and points < 0:
-        raise Invalid("only a grant (points > 0) has a grant time", field="granted_at")
+        raise Invalid("only a grant (points > 0) has a grant time", field="granted_at",
+                      code="points.grant_time_without_grant")
     with ctx.db.write() as conn:
         lock_member(conn, member_id)
         if points > 0:
@@ -179,7 +180,7 @@ def member_points(ctx: Context, member_id: str) -> dict:
     with ctx.db.read() as conn:
         balance = conn.execute(select(members.c.points_balance).where(members.c.id == member_id)).scalar_one_or_none()
         if balance is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
         reminder_days = points_settings_service.load(conn).reminder_days
         lots = conn.execute(
             select(L.id, L.points, L.remaining, L.granted_at, L.expires_at)
