@@ -141,7 +141,7 @@ def test_publishing_a_one_time_grant_needs_issue_at_inside_the_window(ctx):
     binding.bind_members(ctx, campaign["id"], member_ids=[member])
     with pytest.raises(Invalid) as excinfo:
         lifecycle.publish_campaign(ctx, campaign["id"])
-    assert [field for field, _ in excinfo.value.errors] == ["issue_at"]
+    assert [e.field for e in excinfo.value.errors] == ["issue_at"]
 
 
 def _grant_until_killed(database_url: str, campaign_id: int, kill_at_voucher_insert: int) -> None:
