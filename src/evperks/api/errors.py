@@ -56,9 +56,10 @@ def status_of(exc: ServiceError) -> int:
     return kind_of(exc).status
 
 
-def problem(request: Request, status: int, detail: str, errors: Iterable[Reason | tuple[str, str]] = (),
+def problem(request: Request, status: int, detail: str, errors: Iterable[Reason] = (),
             title: str | None = None, code: str | None = None) -> Response:
-    """A problem+json answer. ``code`` (and each error's) is stable: clients branch on it, never on ``detail``."""
+    """A problem+json answer. ``code`` (and each error's) is stable: clients branch on it, never on ``detail``;
+    an error without a code of its own (a campaign refusal not yet given one) takes the problem's."""
     default_title, default_code = _BY_STATUS.get(status, ("Error", "error"))
     code = code or default_code
     body = {
@@ -67,17 +68,11 @@ def problem(request: Request, status: int, detail: str, errors: Iterable[Reason 
         "status": status,
         "code": code,
         "detail": detail,
-        "errors": [_entry(error, code) for error in errors],
+        "errors": [{"field": e.field, "code": e.code or code, "message": e.message, "params": dict(e.params)}
+                   for e in errors],
     }
     PROBLEMS.labels(str(status)).inc()
     return json_response(body, zone=request.app.state.ctx.zone, status=status, media_type=PROBLEM)
-
-
-def _entry(error: Reason | tuple[str, str], code: str) -> dict:
-    """One field at fault; a plain (field, message) pair takes the problem's own code."""
-    if not isinstance(error, Reason):
-        error = Reason(error[0], code, error[1])
-    return {"field": error.field, "code": error.code or code, "message": error.message, "params": dict(error.params)}
 
 
 _VALIDITY_TAGS = {"days", "window"}  # the discriminator value pydantic puts after "validity"

@@ -87,6 +87,8 @@ SERVICES: dict[str, str] = {
     "recharge.transaction_reused": "this provider transaction already paid another recharge",
     "refund.exceeds_recharge": "the recharge has %(left)s fen left to refund",
     "refund.not_a_paid_recharge": "is not a paid WeChat Pay recharge of this member",
+    "refund.no_recharge_covers_amount": "no paid WeChat Pay recharge of this member has this much left to refund; "
+                                        "split the refund or name the recharge (order_no)",
     "refund.not_found": "refund %(refund_no)r does not exist",
     "secret.from_environment": "%(variable)s is set, so the database's %(name)s secret is not used: "
                                "rotate it by changing %(variable)s on every node",

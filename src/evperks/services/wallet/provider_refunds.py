@@ -165,7 +165,7 @@ def _recharge_to_refund(conn: Connection, member_id: str, amount_fen: int, order
     ).first()
     if row is None:
         raise Conflict("no paid WeChat Pay recharge of this member has this much left to refund; split the refund"
-                       " or name the recharge (order_no)", field="amount_fen")
+                       " or name the recharge (order_no)", field="amount_fen", code="refund.no_recharge_covers_amount")
     return row
 
 
