@@ -157,7 +157,7 @@ def _recharge_to_refund(conn: Connection, member_id: str, amount_fen: int, order
                           code="refund.not_a_paid_recharge")
         if row.amount_fen - row.refunded < amount_fen:
             raise Conflict("the recharge has %(left)s fen left to refund", field="amount_fen", code="refund.exceeds_recharge",
-                           left=row.amount_fen - row.refunded)
+                           left=int(row.amount_fen - row.refunded))  # a SUM: Decimal on PostgreSQL
         return row
     row = conn.execute(
         stmt.where(recharges.c.amount_fen - refunded >= amount_fen)
