@@ -16,6 +16,7 @@ from evperks.api.metrics import PROBLEMS
 from evperks.api.responses import API_HEADERS, json_response
 from evperks.clock import ClockMovedBackwards
 from evperks.services.errors import Conflict, Invalid, NotFound, Reason, ServiceError, Unavailable
+from evperks.services.readiness import NotReady
 
 log = logging.getLogger("evperks.api")
 PROBLEM = "application/problem+json"
@@ -35,6 +36,7 @@ KINDS: dict[type[ServiceError], Kind] = {
     Invalid: Kind(422, "Invalid input", "invalid"),
     NotFound: Kind(404, "Not found", "not_found"),
     Conflict: Kind(409, "Conflict", "conflict"),
+    NotReady: Kind(503, "Not ready", "not_ready"),
     Unavailable: Kind(503, "Service unavailable", "unavailable"),
     ServiceError: Kind(400, "Bad request", "bad_request"),
 }

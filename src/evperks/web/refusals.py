@@ -75,6 +75,9 @@ SERVICES: dict[str, str] = {
     "points.reminder_days_range": "must be from 0 to 365",
     "points.zero": "must not be zero",
     "reason.required": "a reason is required",
+    "readiness.database_unreachable": "The database does not answer",
+    "readiness.migrations_behind": "The database schema is at %(revision)s, this version needs %(wanted)s: "
+                                   "run `evperks migrate`",
     "recharge.already_paid": "the recharge is paid; refund the wallet instead",
     "recharge.amount_differs": "the recharge is for %(expected)s fen, not %(given)s",
     "recharge.cancelled": "the recharge was cancelled",
