@@ -166,6 +166,11 @@ def say_error(exc: ServiceError, gettext: Gettext) -> str:
     return _text(exc.code, exc.params, exc.detail, gettext)
 
 
+def say_code(code: str, gettext: Gettext, **params: object) -> str:
+    """The reader's-language text of a refusal a page makes itself (it has no exception to show)."""
+    return _text(code, params, code, gettext)
+
+
 def _text(code: str | None, params: Mapping[str, object], message: str, gettext: Gettext) -> str:
     msgid = MESSAGES.get(code) if code else None
     if msgid is None:

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from evperks.api.errors import status_of
 from evperks.services import h5_views, members, sms
-from evperks.services.errors import Reason, ServiceError
+from evperks.services.errors import ServiceError
 from evperks.web import refusals
 from evperks.web.h5.session import H5Route, page, start_session
 from evperks.web.i18n import locale_of, translations
@@ -23,7 +23,7 @@ def _form(request: Request, *, phone: str = "", code: str = "", invite: str = ""
     inviter = h5_views.inviter_of_code(request.app.state.ctx, invite) if invite.strip() else None
     errors = dict(errors or {})
     if invite.strip() and inviter is None and "invite" not in errors:
-        errors["invite"] = refusals.say(Reason("invite", "member.invite_code_unknown", ""), _gettext(request))
+        errors["invite"] = refusals.say_code("member.invite_code_unknown", _gettext(request))
     return page(request, None, "h5/register.html", status=status, phone=phone, code=code, invite=invite,
                 inviter=inviter, errors=errors, sent=sent, sms_ttl_minutes=int(sms.CODE_TTL.total_seconds() // 60))
 
