@@ -50,7 +50,7 @@ def run_engine(url: str, n: int, batch: int) -> dict:
         "type": "one_time", "name": "回馈", "start_at": T0 + timedelta(hours=1), "end_at": T0 + timedelta(days=30),
         "rules_text": "每人一份", "total_packages": n, "reward": reward})
     started = time.perf_counter()
-    bound = binding.bind_members(ctx, campaign["id"], flt=MemberFilter())
+    bound = binding.bind_members(ctx, campaign["id"], flt=MemberFilter()).as_dict()  # printed as JSON
     bind_seconds = time.perf_counter() - started
     lifecycle.publish_campaign(ctx, campaign["id"])
     ctx.clock.move_to(T0 + timedelta(hours=1))

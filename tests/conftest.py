@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,10 @@ PG_ADMIN_URL = os.environ.get("EVPERKS_TEST_PG_URL", "postgresql+psycopg://postg
 ENGINES = ["sqlite", "postgresql"]
 # The installed package's smoke suite runs apart, in a fresh virtualenv (scripts/test-wheel).
 collect_ignore = ["installed"]
+# Property tests check outcomes, not speed: on a shared, loaded machine one example may take longer than
+# Hypothesis's default 200 ms deadline without anything being wrong.
+hypothesis_settings.register_profile("evperks", deadline=None)
+hypothesis_settings.load_profile("evperks")
 
 
 def _pg_reachable_or_skip() -> None:

@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from evperks.config import Settings
 from evperks.db.migrate import upgrade
+from evperks.domain.campaigns import Metric
 from evperks.domain.timecal import local_midnight_after
 from evperks.domain.vouchers import DaysValidity, DeductionType
 from evperks.services import access, h5_links, members, stations, vouchers
 from evperks.services.campaigns import binding, lifecycle
+from evperks.services.campaigns.types import CAMPAIGN_TYPES, consumption, one_time, recharge, referral, registration
 from evperks.services.context import Context
 from evperks.services.points import settings as points_settings
 from evperks.services.wallet import settings as wallet_settings
@@ -94,17 +96,17 @@ def _campaigns(ctx: Context, template_ids: list[int], *, bound: list[str]) -> li
     end = local_midnight_after(start, ctx.zone, 30)
     common = {"start_at": start, "end_at": end, "total_packages": 1000}
     specs = [
-        {"type": "referral", "name": "邀请有奖", "rules_text": "好友通过您的邀请链接注册并完成首次充电，您得10元通用券。",
+        {"type": referral.NAME, "name": "邀请有奖", "rules_text": "好友通过您的邀请链接注册并完成首次充电，您得10元通用券。",
          "reward": [{"template_id": general, "quantity": 1}]},
-        {"type": "registration", "name": "注册有礼", "rules_text": "首次注册即送5元服务费券两张。",
+        {"type": registration.NAME, "name": "注册有礼", "rules_text": "首次注册即送5元服务费券两张。",
          "reward": [{"template_id": service_fee, "quantity": 2}]},
-        {"type": "recharge", "name": "充值送券", "rules_text": "单次充值满100元送10元券，满200元另送南山站20元券。",
+        {"type": recharge.NAME, "name": "充值送券", "rules_text": "单次充值满100元送10元券，满200元另送南山站20元券。",
          "tiers": [{"min_amount_fen": 10000, "reward": [{"template_id": general, "quantity": 1}]},
                    {"min_amount_fen": 20000, "reward": [{"template_id": general, "quantity": 1},
                                                         {"template_id": station, "quantity": 1}]}]},
-        {"type": "one_time", "name": "老用户回馈", "rules_text": "活动期间向指定会员一次性发放5元服务费券。",
+        {"type": one_time.NAME, "name": "老用户回馈", "rules_text": "活动期间向指定会员一次性发放5元服务费券。",
          "issue_at": start + timedelta(seconds=30), "reward": [{"template_id": service_fee, "quantity": 1}]},
-        {"type": "consumption", "name": "充电满额送", "metric": "energy", "progress_reminder": "10", "countdown_days": 3,
+        {"type": consumption.NAME, "name": "充电满额送", "metric": Metric.ENERGY, "progress_reminder": "10", "countdown_days": 3,
          "rules_text": "活动期间累计充电满50度送10元券，满100度再送南山站20元券。",
          "tiers": [{"threshold": "50", "reward": [{"template_id": general, "quantity": 1}]},
                    {"threshold": "100", "reward": [{"template_id": station, "quantity": 1}]}]},
@@ -112,7 +114,7 @@ def _campaigns(ctx: Context, template_ids: list[int], *, bound: list[str]) -> li
     names = []
     for spec in specs:
         campaign = lifecycle.create_campaign(ctx, fields={**common, **spec})
-        if spec["type"] == "one_time":
+        if CAMPAIGN_TYPES[spec["type"]].REQUIRES_MEMBERS:
             binding.bind_members(ctx, campaign["id"], member_ids=bound)
         lifecycle.publish_campaign(ctx, campaign["id"])
         names.append(spec["name"])

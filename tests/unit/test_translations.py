@@ -8,21 +8,25 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
+from evperks.services.campaigns import types as campaign_types
 from evperks.web import i18n
 
 WEB = Path(i18n.__file__).parent
+# Campaign types name themselves for the pages (label, hints): their msgids are the web's too.
+CAMPAIGN_TYPES = Path(campaign_types.__file__).parent
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 
 
 def marked_texts() -> dict[str, str]:
-    """Every msgid in the web package, with where it was first seen."""
+    """Every msgid in the web package and the campaign types, with where it was first seen."""
     found: dict[str, str] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-        WEB, method_map=METHODS, options_map={"**/templates/**.html": JINJA_OPTIONS}
-    ):
-        msgid = message if isinstance(message, str) else message[0]
-        found.setdefault(msgid, f"{filename}:{line}")
+    for folder in (WEB, CAMPAIGN_TYPES):
+        for filename, line, message, _comments, _context in extract_from_dir(
+            folder, method_map=METHODS, options_map={"**/templates/**.html": JINJA_OPTIONS}
+        ):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault(msgid, f"{folder.name}/{filename}:{line}")
     return found
 
 

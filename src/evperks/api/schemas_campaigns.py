@@ -9,10 +9,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from evperks.api.schemas import MAX_FEN, Body, Fen, Id, Instant, RowId, text
+from evperks.domain import campaigns as domain
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
 
-CampaignType = Literal["referral", "registration", "recharge", "one_time", "consumption"]
-CampaignStatus = Literal["draft", "scheduled", "active", "ended"]
-Metric = Literal["energy", "amount"]
+# The choices come from the domain's enums and the type registry (as they stand when the API is built).
+CampaignType = Literal[tuple(CAMPAIGN_TYPES)]
+CampaignStatus = Literal[tuple(status.value for status in domain.Status)]
+EndedReason = Literal[tuple(reason.value for reason in domain.EndedReason)]
+Metric = Literal[tuple(metric.value for metric in domain.Metric)]
 SmallInt = Annotated[StrictInt, Field(ge=0, le=10**9)]
 # kWh (metric energy: a number or decimal string, ≤ 3 decimals) or whole fen (metric amount).
 Amount = Annotated[Annotated[StrictInt, Field(ge=0, le=MAX_FEN)] | Annotated[str, Field(max_length=20)] | float,
@@ -61,7 +65,7 @@ class CampaignOut(BaseModel):
     name: str | None
     type: CampaignType
     status: CampaignStatus
-    ended_reason: Literal["expired", "exhausted", "stopped"] | None
+    ended_reason: EndedReason | None
     start_at: datetime | None
     end_at: datetime | None
     issue_at: datetime | None
@@ -145,4 +149,4 @@ class CampaignStats(BaseModel):
     deduction_fen: int
     participants: int
     status: CampaignStatus
-    ended_reason: Literal["expired", "exhausted", "stopped"] | None
+    ended_reason: EndedReason | None

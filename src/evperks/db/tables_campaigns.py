@@ -20,16 +20,24 @@ from sqlalchemy import (
 
 from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime
+from evperks.domain.campaigns import EndedReason, Status
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
 
 __all__ = ["campaign_members", "campaign_packages", "campaign_progress", "campaigns", "messages", "outbox",
            "referral_rewards"]
+
+
+def _one_of(values) -> str:
+    """``'a', 'b'`` for a CHECK's ``IN (…)``: the enum or registry is the one list of allowed values."""
+    return ", ".join(f"'{value}'" for value in values)
+
 
 campaigns = Table(
     "campaigns",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("type", String(20), nullable=False),
-    Column("status", String(10), nullable=False, server_default="draft"),
+    Column("status", String(10), nullable=False, server_default=Status.DRAFT.value),
     Column("ended_reason", String(10), nullable=True),
     # A draft may be incomplete; publishing checks every field.
     Column("name", String(100), nullable=True),
@@ -49,9 +57,9 @@ campaigns = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("published_at", UTCDateTime(), nullable=True),
     Column("ended_at", UTCDateTime(), nullable=True),
-    CheckConstraint("type IN ('referral', 'registration', 'recharge', 'one_time', 'consumption')", name="type"),
-    CheckConstraint("status IN ('draft', 'scheduled', 'active', 'ended')", name="status"),
-    CheckConstraint("ended_reason IS NULL OR ended_reason IN ('expired', 'exhausted', 'stopped')", name="ended_reason"),
+    CheckConstraint(f"type IN ({_one_of(CAMPAIGN_TYPES)})", name="type"),
+    CheckConstraint(f"status IN ({_one_of(Status)})", name="status"),
+    CheckConstraint(f"ended_reason IS NULL OR ended_reason IN ({_one_of(EndedReason)})", name="ended_reason"),
     CheckConstraint("packages_given >= 0 AND (total_packages IS NULL OR packages_given <= total_packages)",
                     name="within_budget"),
     Index("ix_campaigns_type_status", "type", "status"),

@@ -1,12 +1,23 @@
-"""Campaigns as values: their states and why one ended. Pure; no database.
+"""Campaigns as values: their states, why one ended, and the rules of their life. Pure; no database.
 
 A campaign moves draft → scheduled → active → ended (published straight to active when its start has
 passed); a draft may also be deleted. Everything that names a state uses these enums, never a string.
+
+A draft may be incomplete and changes freely. Once published, only changes that cannot take back what
+was promised are allowed: the rules text, a later end, a larger budget. What publishing checks is in
+``domain.campaign_rules``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from evperks.domain.timecal import local_date, start_of_local_day
 
 
 class Status(StrEnum):
@@ -27,3 +38,178 @@ class Metric(StrEnum):
 
     ENERGY = "energy"
     AMOUNT = "amount"
+
+
+# Published and not yet ended: it may still start, give packages, change safely or be stopped.
+LIVE = (Status.SCHEDULED, Status.ACTIVE)
+# Published (scheduled, active or ended): it has promised its rewards.
+PUBLISHED = (Status.SCHEDULED, Status.ACTIVE, Status.ENDED)
+# The fields an operator sets (the rest — status, budget used, instants of its life — the engine does).
+FIELDS = ("type", "name", "start_at", "end_at", "issue_at", "rules_text", "total_packages", "reward", "tiers",
+          "metric", "progress_reminder", "countdown_days")
+# What a published campaign may still change: nothing a member was promised can be taken back.
+EDITABLE_ONCE_PUBLISHED = ("rules_text", "end_at", "total_packages")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one field (``""``: the whole) is refused: a stable ``code`` and its ``params``, with the English
+    ``message`` they fill. Services raise these as their coded errors; the console translates the code."""
+
+    field: str
+    code: str
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, field: str, code: str, message: str, /, **params: object) -> Refusal:
+        return cls(field, code, message % params if params else message, params)
+
+
+class MemberFacts(Protocol):
+    """What a campaign type says about its bound members (see ``services.campaigns.types``)."""
+
+    USES_MEMBERS: bool
+    BINDING_WHILE_ACTIVE: bool
+    GRANTS_AT_ISSUE_AT: bool
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A stored campaign. Any operator field may still be missing in a draft; publishing names what is."""
+
+    type: str
+    status: Status = Status.DRAFT
+    name: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    issue_at: datetime | None = None
+    rules_text: str | None = None
+    total_packages: int | None = None
+    reward: list[dict] = field(default_factory=list)
+    tiers: list[dict] = field(default_factory=list)
+    metric: str | None = None
+    progress_reminder: int | None = None
+    countdown_days: int | None = None
+    id: int | None = None
+    ended_reason: EndedReason | None = None
+    packages_given: int = 0
+
+    @classmethod
+    def from_row(cls, row) -> Campaign:
+        stored = row._mapping if hasattr(row, "_mapping") else row
+        values = {f.name: stored[f.name] for f in fields(cls) if f.name in stored}
+        # Drafts saved before null was stored as [] hold a JSON null.
+        values["reward"] = values.get("reward") or []
+        values["tiers"] = values.get("tiers") or []
+        values["status"] = Status(values.get("status") or Status.DRAFT)
+        if values.get("ended_reason") is not None:
+            values["ended_reason"] = EndedReason(values["ended_reason"])
+        return cls(**values)
+
+    # --- the state machine ---------------------------------------------------------------------------
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE
+
+    def status_when_published(self, now: datetime) -> Status:
+        """Published at ``now``: active when its start has come, scheduled until then."""
+        return Status.ACTIVE if self.start_at <= now else Status.SCHEDULED
+
+    def due_to_start(self, now: datetime) -> bool:
+        return self.status == Status.SCHEDULED and self.start_at <= now
+
+    def due_to_end(self, now: datetime) -> bool:
+        """Its *current* end has come (an end moved later leaves its old end job nothing to do)."""
+        return self.is_live and self.end_at is not None and self.end_at <= now
+
+    def runs_at(self, instant: datetime) -> bool:
+        """Whether it gives packages at ``instant``: active, and ``start_at ≤ instant < end_at``."""
+        return (self.status == Status.ACTIVE and self.start_at is not None and self.end_at is not None
+                and self.start_at <= instant < self.end_at)
+
+    def publish_refusal(self) -> Refusal | None:
+        if self.is_draft:
+            return None
+        return Refusal.of("status", "campaign.not_a_draft",
+                          "the campaign is %(status)s; only a draft can be published", status=str(self.status))
+
+    def stop_refusal(self) -> Refusal | None:
+        if self.is_live:
+            return None
+        return Refusal.of("status", "campaign.not_live",
+                          "the campaign is %(status)s; only a scheduled or active campaign can be stopped",
+                          status=str(self.status))
+
+    def members_refusal(self, kind: MemberFacts, now: datetime) -> Refusal | None:
+        """Why its bound members cannot change now: the type binds nobody, it has ended, it is active and
+        the type fixes its members then, or its one grant has started."""
+        if not kind.USES_MEMBERS:
+            return Refusal.of("member_ids", "campaign.members_unused", "%(type)s campaigns do not use bound members",
+                              type=self.type)
+        if self.status == Status.ENDED or (self.status == Status.ACTIVE and not kind.BINDING_WHILE_ACTIVE):
+            return Refusal.of("status", "campaign.members_closed",
+                              "the campaign is %(status)s; its members can no longer change", status=str(self.status))
+        if kind.GRANTS_AT_ISSUE_AT and not self.is_draft and self.issue_at is not None and self.issue_at <= now:
+            return Refusal.of("status", "campaign.grant_started",
+                              "the one-time grant has started; its members can no longer change")
+        return None
+
+    # --- changes ---------------------------------------------------------------------------------------
+
+    def changed(self, values: Mapping[str, object]) -> dict[str, object]:
+        """The stored ``values`` that differ from what the campaign holds."""
+        return {name: value for name, value in values.items() if value != getattr(self, name)}
+
+    def draft_type_refusal(self, changes: Mapping[str, object]) -> Refusal | None:
+        if changes.get("type", self.type) is None:
+            return Refusal.of("type", "campaign.type_required", "a campaign needs a type")
+        return None
+
+    def draft_change_refusals(self, changes: Mapping[str, object]) -> list[Refusal]:
+        """Tiers and the progress reminder are amounts in the type's and metric's unit: changing either
+        would silently reinterpret them, so they must be sent again with the change."""
+        reinterpreted = (changes.get("type", self.type) != self.type
+                         or changes.get("metric", self.metric) != self.metric)
+        if not reinterpreted:
+            return []
+        return [Refusal.of(name, "campaign.send_again", "send %(field)s again when changing type or metric",
+                           field=name)
+                for name in ("tiers", "progress_reminder") if name not in changes and getattr(self, name) not in (None, [])]
+
+    def published_change_refusals(self, changed: Mapping[str, object], now: datetime) -> list[Refusal]:
+        """Why a published campaign refuses ``changed`` for its state (an ended one takes nothing; a live
+        one only a later end, a larger budget and new rules text); empty when the change is safe."""
+        if self.status == Status.ENDED:
+            return [Refusal.of(name, "campaign.ended_unchangeable", "the campaign has ended and can no longer change")
+                    for name in changed]
+        refused = [Refusal.of(name, "campaign.fixed_once_published",
+                              "cannot change once published (only rules_text, a later end_at and a larger "
+                              "total_packages can)")
+                   for name in changed if name not in EDITABLE_ONCE_PUBLISHED]
+        if "end_at" in changed and (changed["end_at"] is None or changed["end_at"] <= self.end_at):
+            refused.append(Refusal.of("end_at", "campaign.end_only_later", "can only move later once published"))
+        elif "end_at" in changed and changed["end_at"] <= now:
+            refused.append(Refusal.of("end_at", "campaign.end_not_future", "must be in the future"))
+        if "total_packages" in changed and (changed["total_packages"] is None
+                                            or changed["total_packages"] < self.total_packages):
+            refused.append(Refusal.of("total_packages", "campaign.total_only_grows", "can only grow once published"))
+        return refused
+
+    def published_value_refusals(self, changed: Mapping[str, object]) -> list[Refusal]:
+        """A safe change whose value is still invalid: the rules text cannot be emptied."""
+        if "rules_text" in changed and not (changed["rules_text"] or "").strip():
+            return [Refusal.of("rules_text", "campaign.required", "is required")]
+        return []
+
+
+def countdown_starts_at(end_at: datetime, countdown_days: int, zone: ZoneInfo) -> datetime:
+    """00:00 of the local day on which the days left of a campaign ending at ``end_at`` become
+    ``countdown_days`` (for a campaign ending at 00:00: exactly ``end_at`` - N days)."""
+    last_day = local_date(end_at - timedelta(microseconds=1), zone)
+    return start_of_local_day(last_day - timedelta(days=countdown_days - 1), zone)

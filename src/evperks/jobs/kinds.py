@@ -49,7 +49,7 @@ def _next_campaign_countdown(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_webhook_delivery(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return deliver_webhooks(ctx)
+    return deliver_webhooks(ctx).as_dict()
 
 
 def _next_webhook_delivery(ctx: Context, after: datetime) -> datetime:
@@ -72,11 +72,11 @@ def _next_wechat_sync(ctx: Context, after: datetime) -> datetime:
 
 
 def _run_campaign_start(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return start_due(ctx, payload["campaign_id"])
+    return start_due(ctx, payload["campaign_id"]).as_dict()
 
 
 def _run_campaign_end(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    return end_due(ctx, payload["campaign_id"])
+    return end_due(ctx, payload["campaign_id"]).as_dict()
 
 
 def _run_one_time_grant(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:

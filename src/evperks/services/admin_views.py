@@ -10,14 +10,31 @@ from sqlalchemy import select
 from evperks.db.tables import members, stations, vouchers
 from evperks.services.context import Context
 from evperks.services.lookups import require_member
-from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
-from evperks.services.stations import names as station_names_in
-from evperks.services.stations import station_out
+from evperks.services.pagination import MAX_LIMIT, Page, after_desc, decode_cursor, page
+from evperks.services.results import Result, result
+from evperks.services.stations import Station, station_out
+from evperks.services.stations_store import names as station_names_in
 
 STATION_CHOICES_LIMIT = 1000  # the multi-select of 适用站点; operators have hundreds of stations, not more
 
 
-def station_choices(ctx: Context) -> list[dict]:
+@result
+class Person(Result):
+    """A member as the invite relations show them."""
+
+    id: str
+    phone: str
+    nickname: str
+    registered_at: datetime
+
+
+@result
+class InviteRelations(Result):
+    inviter: Person | None
+    invitees: Page[Person]
+
+
+def station_choices(ctx: Context) -> list[Station]:
     """Every station (up to a bound) for a picker, in id order."""
     with ctx.db.read() as conn:
         rows = conn.execute(select(stations).order_by(stations.c.id).limit(STATION_CHOICES_LIMIT)).all()
@@ -47,11 +64,11 @@ def voucher_belongs_to(ctx: Context, voucher_id: int, member_id: str) -> bool:
         ).first() is not None
 
 
-def _person(row) -> dict:
-    return {"id": row.id, "phone": row.phone, "nickname": row.nickname, "registered_at": row.registered_at}
+def _person(row) -> Person:
+    return Person(id=row.id, phone=row.phone, nickname=row.nickname, registered_at=row.registered_at)
 
 
-def invite_relations(ctx: Context, member_id: str, *, limit: int = 50, cursor: str | None = None) -> dict:
+def invite_relations(ctx: Context, member_id: str, *, limit: int = 50, cursor: str | None = None) -> InviteRelations:
     """Who invited the member (or None), and a page of the members they invited, newest first."""
     m = members.c
     order = [m.registered_at, m.id]
@@ -66,7 +83,5 @@ def invite_relations(ctx: Context, member_id: str, *, limit: int = 50, cursor: s
         ).first()
         rows = conn.execute(stmt.order_by(*(c.desc() for c in order)).limit(min(limit, MAX_LIMIT) + 1)).all()
     rows, next_cursor = page(rows, limit, lambda r: [r.registered_at, r.id])
-    return {
-        "inviter": _person(inviter) if inviter else None,
-        "invitees": {"items": [_person(r) for r in rows], "next_cursor": next_cursor},
-    }
+    return InviteRelations(inviter=_person(inviter) if inviter else None,
+                           invitees=Page([_person(r) for r in rows], next_cursor))

@@ -1,42 +1,37 @@
-"""The audit log: who changed what, when, with the state before and after.
-
-``record`` is called inside the transaction of the change itself, so a change and its audit row commit
-or roll back together. Console users are recorded by username, API-key callers as ``api``.
-"""
+"""The audit log: who changed what, when, with the state before and after. Writing a row is
+``audit_store.record`` (also importable from here), in the transaction of the change itself."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import select
 
 from evperks.db.tables_web import audit_log
+from evperks.services.audit_store import record
 from evperks.services.context import Context
-from evperks.services.pagination import newest_first
+from evperks.services.pagination import Page, newest_first
+from evperks.services.results import Result, result
+
+__all__ = ["AuditEntry", "list_entries", "record"]
 
 
-def record(conn: Connection, *, actor: str, action: str, target_type: str, target_id: object,
-           before: dict | None, after: dict | None, at: datetime) -> None:
-    conn.execute(insert(audit_log).values(
-        at=at, actor=actor, action=action, target_type=target_type, target_id=str(target_id),
-        before=_plain(before), after=_plain(after),
-    ))
-
-
-def _plain(value: object) -> object:
-    """JSON-storable: instants as ISO strings (UTC), everything else as it is."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+@result
+class AuditEntry(Result):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 def list_entries(ctx: Context, *, actor: str | None = None, action: str | None = None,
                  target_type: str | None = None, target_id: str | None = None, limit: int = 50,
-                 cursor: str | None = None) -> dict:
+                 cursor: str | None = None) -> Page[AuditEntry]:
     """Newest first; every filter given must match."""
     stmt = select(audit_log)
     if actor:
@@ -49,4 +44,4 @@ def list_entries(ctx: Context, *, actor: str | None = None, action: str | None =
         stmt = stmt.where(audit_log.c.target_id == target_id)
     with ctx.db.read() as conn:
         rows, next_cursor = newest_first(conn, stmt, audit_log.c.id, limit=limit, cursor=cursor)
-    return {"items": [dict(row._mapping) for row in rows], "next_cursor": next_cursor}
+    return Page([AuditEntry(**row._mapping) for row in rows], next_cursor)

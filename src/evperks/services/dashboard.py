@@ -7,20 +7,61 @@ its day by comparison alone (same SQL on both engines, right across a DST change
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, case, func, literal, select, union_all
 
 from evperks.db.tables import campaigns, charge_orders, members, vouchers
+from evperks.domain.campaigns import Status
 from evperks.domain.timecal import local_date, start_of_local_day
 from evperks.services.context import Context
+from evperks.services.results import Result, result
 
 DAYS = 14
 RUNNING_SHOWN = 5
 SERIES = ("issued", "used", "voucher_fen", "points_fen")
 
 
-def figures(ctx: Context) -> dict:
+@result
+class Day(Result):
+    """One local day of the series: vouchers issued and used, and what vouchers and points deducted."""
+
+    day: date
+    issued: int
+    used: int
+    voucher_fen: int
+    points_fen: int
+    deducted_fen: int
+
+
+@result
+class RunningCampaign(Result):
+    id: int
+    name: str
+    type: str
+    packages_given: int
+    total_packages: int | None
+    end_at: datetime | None
+
+
+@result
+class Figures(Result):
+    today: date
+    members_total: int
+    members_new_today: int
+    points_liability: int
+    stored_value_liability_fen: int
+    active_campaigns: int
+    vouchers_issued_today: int
+    vouchers_used_today: int
+    voucher_deduction_today_fen: int
+    points_deduction_today_fen: int
+    deductions_today_fen: int
+    days: list[Day]
+    running: list[RunningCampaign]
+
+
+def figures(ctx: Context) -> Figures:
     """Today's tiles, the liabilities, the last ``DAYS`` days per series and the running campaigns."""
     now = ctx.clock.now()
     today = local_date(now, ctx.zone)
@@ -31,26 +72,28 @@ def figures(ctx: Context) -> dict:
         totals = _totals(conn, today_start=bounds[-2])
         per_day = _per_day(conn, bounds)
         running = _running(conn)
-    days = [{"day": first + timedelta(days=i), **{s: per_day.get((s, i), 0) for s in SERIES}} for i in range(DAYS)]
-    for day in days:
-        day["deducted_fen"] = day["voucher_fen"] + day["points_fen"]
+    days = [_day(first + timedelta(days=i), {s: per_day.get((s, i), 0) for s in SERIES}) for i in range(DAYS)]
     today_row = days[-1]
-    return {
-        "today": today,
+    return Figures(
+        today=today,
         **totals,
-        "vouchers_issued_today": today_row["issued"],
-        "vouchers_used_today": today_row["used"],
-        "voucher_deduction_today_fen": today_row["voucher_fen"],
-        "points_deduction_today_fen": today_row["points_fen"],
-        "deductions_today_fen": today_row["deducted_fen"],
-        "days": days,
-        "running": running,
-    }
+        vouchers_issued_today=today_row.issued,
+        vouchers_used_today=today_row.used,
+        voucher_deduction_today_fen=today_row.voucher_fen,
+        points_deduction_today_fen=today_row.points_fen,
+        deductions_today_fen=today_row.deducted_fen,
+        days=days,
+        running=running,
+    )
+
+
+def _day(day: date, values: dict[str, int]) -> Day:
+    return Day(day=day, **values, deducted_fen=values["voucher_fen"] + values["points_fen"])
 
 
 def _totals(conn: Connection, *, today_start: datetime) -> dict:
     """Members (total, new today), the two liabilities and the active campaigns, in one row."""
-    active = select(func.count()).select_from(campaigns).where(campaigns.c.status == "active").scalar_subquery()
+    active = select(func.count()).select_from(campaigns).where(campaigns.c.status == Status.ACTIVE).scalar_subquery()
     row = conn.execute(select(
         func.count().label("members_total"),
         func.coalesce(func.sum(case((members.c.registered_at >= today_start, 1), else_=0)), 0).label("members_new_today"),
@@ -81,14 +124,14 @@ def _per_day(conn: Connection, bounds: list[datetime]) -> dict[tuple[str, int], 
     return {(row.series, int(row.day)): int(row.value or 0) for row in conn.execute(union_all(*parts))}
 
 
-def _running(conn: Connection) -> list[dict]:
+def _running(conn: Connection) -> list[RunningCampaign]:
     """The active campaigns that end soonest, with packages given of the total."""
     c = campaigns.c
     rows = conn.execute(
         select(c.id, c.name, c.type, c.packages_given, c.total_packages, c.end_at)
-        .where(c.status == "active")
+        .where(c.status == Status.ACTIVE)
         .order_by(c.end_at.is_(None), c.end_at, c.id)
         .limit(RUNNING_SHOWN)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [RunningCampaign(**row._mapping) for row in rows]
 

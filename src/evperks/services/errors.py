@@ -26,8 +26,7 @@ class ServiceError(Exception):
     @classmethod
     def fields(cls, errors: list[Reason], detail: str = "Some fields are invalid", *, code: str = "invalid_fields"):
         error = cls(detail, code=code)
-        # TRANSITIONAL (issue 13): (field, message) pairs are still accepted until every caller gives Reasons.
-        error.errors = [e if isinstance(e, Reason) else Reason(e[0], None, e[1]) for e in errors]
+        error.errors = list(errors)
         return error
 
 

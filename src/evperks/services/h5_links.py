@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from evperks.services import members, signing_keys
 from evperks.services.context import Context
+from evperks.services.results import Result, result
 from evperks.services.signing_keys import Key
 
 SESSION_SECONDS = 24 * 3600  # a session outlives one visit; the official-account menu mints a new link each time
@@ -45,14 +46,20 @@ class Verified:
     refusal: Refusal | None = None
 
 
-def member_link(ctx: Context, member_id: str) -> dict:
-    """``{"url", "expires_at"}``: the member's signed entry link. 404 for an unknown member."""
+@result
+class MemberLink(Result):
+    url: str
+    expires_at: datetime
+
+
+def member_link(ctx: Context, member_id: str) -> MemberLink:
+    """The member's signed entry link and when it expires. 404 for an unknown member."""
     members.get_member(ctx, member_id)  # NotFound for an unknown member
     expires = int(ctx.clock.now().timestamp()) + ctx.settings.h5_link_ttl_seconds
     token = _sign(ctx, "link", member_id, expires)
     base = ctx.settings.public_base_url.rstrip("/")
-    return {"url": f"{base}/h5/enter?{urlencode({'t': token})}",
-            "expires_at": datetime.fromtimestamp(expires, tz=UTC)}
+    return MemberLink(url=f"{base}/h5/enter?{urlencode({'t': token})}",
+                      expires_at=datetime.fromtimestamp(expires, tz=UTC))
 
 
 def verify_link(ctx: Context, token: str) -> Verified:

@@ -3,24 +3,83 @@ and the names (stations, campaigns) voucher lists show. One read transaction eac
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, vouchers
 from evperks.services import stations
 from evperks.services.campaigns.triggers import running_campaigns
+from evperks.services.campaigns.types import CAMPAIGN_TYPES, referral
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
 from evperks.services.messages import count_unread
+from evperks.services.results import Result, result
 
-# What members see on the home page, in this order: the invite campaign first.
-SHOWN_TYPES = ("referral", "consumption", "recharge", "registration", "one_time")
+
+@result
+class RunningCampaign(Result):
+    """A campaign as a member's page lists it."""
+
+    id: int
+    name: str | None
+    type: str
+    rules_text: str
+    start_at: datetime
+    end_at: datetime
+
+
+@result
+class Home(Result):
+    nickname: str | None
+    phone: str  # masked
+    wallet_balance_fen: int
+    points_balance: int
+    vouchers_available: int
+    unread_messages: int
+    campaigns: tuple[RunningCampaign, ...]  # in the order of their type's ``H5_RANK``, then oldest first
+
+
+@result
+class Invitee(Result):
+    phone: str  # masked
+    registered_at: datetime
+    charged: bool
+    rewarded_at: datetime | None
+
+
+@result
+class InviteReward(Result):
+    """A voucher an invitation earned."""
+
+    name: str
+    face_value_fen: int
+    deduction_type: str
+    valid_until: datetime
+    status: str
+    invitee: str  # the invitee's masked phone
+    given_at: datetime
+
+
+@result
+class Invites(Result):
+    invite_code: str
+    campaign: RunningCampaign | None  # the referral campaign running for the member
+    invitees: tuple[Invitee, ...]
+    rewards: tuple[InviteReward, ...]
+
+
+@result
+class Names(Result):
+    stations: dict[str, str]
+    campaigns: dict[int, str]
 
 
 def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
 
 
-def home(ctx: Context, member_id: str) -> dict:
+def home(ctx: Context, member_id: str) -> Home:
     """Balances, the counts of usable vouchers and unread messages, and the campaigns running now that
     admit the member."""
     now = ctx.clock.now()
@@ -32,20 +91,15 @@ def home(ctx: Context, member_id: str) -> dict:
             select(func.count()).select_from(vouchers).where(
                 vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
         ).scalar_one()
-        shown = [c for t in SHOWN_TYPES for c in running_campaigns(conn, type=t, at=now, participant=member_id)]
+        shown = [c for kind in sorted(CAMPAIGN_TYPES.values(), key=lambda kind: kind.H5_RANK)
+                 for c in running_campaigns(conn, type=kind.NAME, at=now, participant=member_id)]
         unread = count_unread(conn, member_id)
-    return {
-        "nickname": member.nickname,
-        "phone": mask_phone(member.phone),
-        "wallet_balance_fen": member.wallet_balance_fen,
-        "points_balance": member.points_balance,
-        "vouchers_available": usable,
-        "unread_messages": unread,
-        "campaigns": [_campaign(c) for c in shown],
-    }
+    return Home(nickname=member.nickname, phone=mask_phone(member.phone), wallet_balance_fen=member.wallet_balance_fen,
+                points_balance=member.points_balance, vouchers_available=usable, unread_messages=unread,
+                campaigns=tuple(_campaign(c) for c in shown))
 
 
-def invites(ctx: Context, member_id: str) -> dict:
+def invites(ctx: Context, member_id: str) -> Invites:
     """The member's invite code, the referral campaign running for it, the people it invited (masked)
     and the vouchers those invitations earned."""
     now = ctx.clock.now()
@@ -54,7 +108,7 @@ def invites(ctx: Context, member_id: str) -> dict:
         code = conn.execute(select(members.c.invite_code).where(members.c.id == member_id)).scalar_one_or_none()
         if code is None:
             raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
-        referral = running_campaigns(conn, type="referral", at=now, participant=member_id)
+        running = running_campaigns(conn, type=referral.NAME, at=now, participant=member_id)
         invited = conn.execute(
             select(invitee.c.phone, invitee.c.registered_at, invitee.c.charge_count,
                    referral_rewards.c.created_at.label("rewarded_at"))
@@ -68,18 +122,18 @@ def invites(ctx: Context, member_id: str) -> dict:
                    vouchers.c.status, invitee.c.phone.label("invitee_phone"), p.created_at)
             .select_from(campaign_packages.join(vouchers, vouchers.c.package_id == p.id)
                          .join(invitee, invitee.c.id == p.ref))
-            .where(p.member_id == member_id, p.trigger == "referral")
+            .where(p.member_id == member_id, p.trigger == referral.NAME)
             .order_by(p.created_at.desc(), vouchers.c.id)
         ).all()
-    return {
-        "invite_code": code,
-        "campaign": _campaign(referral[0]) if referral else None,
-        "invitees": [{"phone": mask_phone(r.phone), "registered_at": r.registered_at, "charged": r.charge_count > 0,
-                      "rewarded_at": r.rewarded_at} for r in invited],
-        "rewards": [{"name": r.name, "face_value_fen": r.face_value_fen, "deduction_type": r.deduction_type,
-                     "valid_until": r.valid_until, "status": r.status, "invitee": mask_phone(r.invitee_phone),
-                     "given_at": r.created_at} for r in rewards],
-    }
+    return Invites(
+        invite_code=code,
+        campaign=_campaign(running[0]) if running else None,
+        invitees=tuple(Invitee(phone=mask_phone(r.phone), registered_at=r.registered_at, charged=r.charge_count > 0,
+                               rewarded_at=r.rewarded_at) for r in invited),
+        rewards=tuple(InviteReward(name=r.name, face_value_fen=r.face_value_fen, deduction_type=r.deduction_type,
+                                   valid_until=r.valid_until, status=r.status, invitee=mask_phone(r.invitee_phone),
+                                   given_at=r.created_at) for r in rewards),
+    )
 
 
 def inviter_of_code(ctx: Context, invite_code: str) -> str | None:
@@ -91,15 +145,15 @@ def inviter_of_code(ctx: Context, invite_code: str) -> str | None:
     return mask_phone(phone) if phone else None
 
 
-def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> dict:
-    """``{"stations": {id: name}, "campaigns": {id: name}}`` for the ids a page shows."""
+def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> Names:
+    """The names of the stations and campaigns (by id) a page shows."""
     with ctx.db.read() as conn:
         station_names = stations.names(conn, station_ids)
         campaign_names = dict(conn.execute(select(campaigns.c.id, campaigns.c.name)
                                            .where(campaigns.c.id.in_(campaign_ids))).all()) if campaign_ids else {}
-    return {"stations": station_names, "campaigns": campaign_names}
+    return Names(stations=station_names, campaigns=campaign_names)
 
 
-def _campaign(row) -> dict:
-    return {"id": row.id, "name": row.name, "type": row.type, "rules_text": row.rules_text or "",
-            "start_at": row.start_at, "end_at": row.end_at}
+def _campaign(row) -> RunningCampaign:
+    return RunningCampaign(id=row.id, name=row.name, type=row.type, rules_text=row.rules_text or "",
+                           start_at=row.start_at, end_at=row.end_at)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
 
 from evperks.services.errors import Invalid
+from evperks.services.results import Result, result
 
 MAX_LIMIT = 200
+T = TypeVar("T")
+
+
+@result
+class Page(Result, Generic[T]):
+    """One page of a list and the cursor of the next one (None on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def encode_cursor(values: list) -> str:

@@ -17,7 +17,11 @@ R = TypeVar("R")
 
 def result(cls: type[R]) -> type[R]:
     """A frozen dataclass that compares equal to any mapping with the same items (``eq=False`` keeps
-    ``Mapping.__eq__``, which a generated dataclass ``__eq__`` would replace)."""
+    ``Result.__eq__``, which a generated dataclass ``__eq__`` would replace). A field may share its name
+    with a Mapping method (a page's ``items``): the instance attribute then shadows the method."""
+    for name in cls.__dict__.get("__annotations__", {}):
+        if name not in cls.__dict__ and hasattr(Result, name):
+            setattr(cls, name, dataclasses.field())  # else the inherited method would be taken as the default
     return dataclasses.dataclass(frozen=True, eq=False)(cls)
 
 
@@ -34,6 +38,12 @@ class Result(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._names())
+
+    def __eq__(self, other: object) -> bool:
+        # By key and value, without ``self.items()``, which a field called ``items`` shadows.
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return {name: self[name] for name in self} == {key: other[key] for key in other}
 
     def _names(self) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(self))

@@ -28,6 +28,7 @@ from evperks.config import Settings
 from evperks.db.tables_secrets import secrets_table
 from evperks.db.upsert import insert_for
 from evperks.services.errors import Conflict, NotFound
+from evperks.services.results import Result, result
 
 if TYPE_CHECKING:
     from evperks.services.context import Context
@@ -122,6 +123,34 @@ class Ring:
         return None
 
 
+@result
+class Rotation(Result):
+    """The new current version, and the previous one with the instant it stops being accepted."""
+
+    name: str
+    version: int
+    previous_version: int | None
+    previous_valid_until: datetime | None
+
+
+@result
+class VersionState(Result):
+    version: int
+    created_at: datetime
+    retired_at: datetime | None
+    valid_until: datetime | None
+
+
+@result
+class SecretState(Result):
+    """A secret's versions (never the key material), and whether its variable overrides them."""
+
+    name: str
+    variable: str
+    from_environment: bool
+    versions: list[VersionState]
+
+
 def catalogue() -> dict[str, Secret]:
     """Every secret by name."""
     from evperks.services import h5_links, sms  # noqa: PLC0415 - they import this module
@@ -130,7 +159,7 @@ def catalogue() -> dict[str, Secret]:
     return {s.name: s for s in (h5_links.SECRET, sandbox.SECRET, sms.SECRET)}
 
 
-def rotate(ctx: Context, name: str) -> dict:
+def rotate(ctx: Context, name: str) -> Rotation:
     """Make a new current version of secret ``name``; the previous one stays accepted for the secret's
     overlap. 404 for an unknown name; 409 when the environment variable overrides the database (then
     rotating is changing the variable) or when another rotation of it ran at the same moment."""
@@ -158,20 +187,20 @@ def rotate(ctx: Context, name: str) -> dict:
         if _insert(conn, name, version, now) is None:
             raise _concurrent(name)
     ctx.keys.forget(name)
-    return {"name": name, "version": version, "previous_version": previous,
-            "previous_valid_until": until if previous is not None else None}
+    return Rotation(name=name, version=version, previous_version=previous,
+                    previous_valid_until=until if previous is not None else None)
 
 
-def describe(ctx: Context) -> list[dict]:
+def describe(ctx: Context) -> list[SecretState]:
     """Every secret with its versions (never the key material), and whether its variable overrides them."""
     t = secrets_table.c
     with ctx.db.read() as conn:
         rows = conn.execute(select(t.name, t.version, t.created_at, t.retired_at, t.valid_until)
                             .order_by(t.name, t.version.desc())).all()
-    return [{"name": name, "variable": secret.variable,
-             "from_environment": bool(secret.from_environment(ctx.settings)),
-             "versions": [{"version": r.version, "created_at": r.created_at, "retired_at": r.retired_at,
-                           "valid_until": r.valid_until} for r in rows if r.name == name]}
+    return [SecretState(name=name, variable=secret.variable,
+                        from_environment=bool(secret.from_environment(ctx.settings)),
+                        versions=[VersionState(version=r.version, created_at=r.created_at, retired_at=r.retired_at,
+                                               valid_until=r.valid_until) for r in rows if r.name == name])
             for name, secret in catalogue().items()]
 
 

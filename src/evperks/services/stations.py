@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from evperks.db.tables import stations
 from evperks.db.upsert import insert_for
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
-from evperks.services.pagination import MAX_LIMIT, decode_cursor, page
+from evperks.services.pagination import MAX_LIMIT, Page, decode_cursor, page
+from evperks.services.results import Result, result
+from evperks.services.stations_store import names
+
+__all__ = ["Station", "get_station", "list_stations", "names", "require_station", "station_out", "upsert_station"]
 
 
-def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor: str = "system") -> tuple[dict, bool]:
+@result
+class Station(Result):
+    id: str
+    name: str
+    city: str
+
+
+def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor: str = "system") -> tuple[Station, bool]:
     """The station as stored, and whether it was created. A repeated sync that changes nothing is not
     audited."""
     now = ctx.clock.now()
@@ -25,12 +34,12 @@ def upsert_station(ctx: Context, *, station_id: str, name: str, city: str, actor
         after = station_out(conn.execute(select(stations).where(stations.c.id == station_id)).one())
         before = station_out(old) if old else None
         if before != after:
-            audit.record(conn, actor=actor, action="update" if old else "create", target_type="station",
-                         target_id=station_id, before=before, after=after, at=now)
+            audit_store.record(conn, actor=actor, action="update" if old else "create", target_type="station",
+                               target_id=station_id, before=before, after=after, at=now)
     return after, old is None
 
 
-def list_stations(ctx: Context, *, limit: int = 50, cursor: str | None = None) -> dict:
+def list_stations(ctx: Context, *, limit: int = 50, cursor: str | None = None) -> Page[Station]:
     """Stations in id order, a page at a time (the API's station list and the console's 站点)."""
     stmt = select(stations).order_by(stations.c.id).limit(min(limit, MAX_LIMIT) + 1)
     if cursor:
@@ -39,16 +48,16 @@ def list_stations(ctx: Context, *, limit: int = 50, cursor: str | None = None) -
     with ctx.db.read() as conn:
         rows = conn.execute(stmt).all()
     rows, next_cursor = page(rows, limit, lambda r: [r.id])
-    return {"items": [station_out(r) for r in rows], "next_cursor": next_cursor}
+    return Page([station_out(r) for r in rows], next_cursor)
 
 
-def get_station(ctx: Context, station_id: str) -> dict | None:
+def get_station(ctx: Context, station_id: str) -> Station | None:
     with ctx.db.read() as conn:
         row = conn.execute(select(stations).where(stations.c.id == station_id)).first()
     return station_out(row) if row else None
 
 
-def require_station(ctx: Context, station_id: str) -> dict:
+def require_station(ctx: Context, station_id: str) -> Station:
     """The station, or NotFound (404) naming it."""
     station = get_station(ctx, station_id)
     if station is None:
@@ -56,13 +65,5 @@ def require_station(ctx: Context, station_id: str) -> dict:
     return station
 
 
-def names(conn: Connection, station_ids: Iterable[str]) -> dict[str, str]:
-    """Names of the given stations by id, in the caller's transaction (unknown ids are left out)."""
-    wanted = sorted(set(station_ids))
-    if not wanted:
-        return {}
-    return dict(conn.execute(select(stations.c.id, stations.c.name).where(stations.c.id.in_(wanted))).all())
-
-
-def station_out(row) -> dict:
-    return {"id": row.id, "name": row.name, "city": row.city}
+def station_out(row) -> Station:
+    return Station(id=row.id, name=row.name, city=row.city)

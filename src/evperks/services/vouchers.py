@@ -18,12 +18,13 @@ from evperks.domain.vouchers import (
     template_problems,
     validity_period,
 )
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound, Reason
 from evperks.services.lookups import require_member
-from evperks.services.pagination import newest_first
+from evperks.services.pagination import Page, newest_first
+from evperks.services.vouchers_results import DaysValidityOut, Voucher, VoucherTemplate, WindowValidityOut
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class TemplateSpec:
     enabled: bool = True
 
 
-def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") -> dict:
+def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") -> VoucherTemplate:
     now = ctx.clock.now()
     _check_spec(spec)
     _check_window_open(spec.validity, now)
@@ -47,12 +48,12 @@ def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") 
             insert(voucher_templates).values(**_template_columns(spec), created_at=now, updated_at=now)
         ).inserted_primary_key[0]
         created = _read_template(conn, template_id)
-        audit.record(conn, actor=actor, action="create", target_type="voucher_template", target_id=template_id,
-                     before=None, after=created, at=now)
+        audit_store.record(conn, actor=actor, action="create", target_type="voucher_template", target_id=template_id,
+                           before=None, after=created, at=now)
         return created
 
 
-def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str = "system") -> dict:
+def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str = "system") -> VoucherTemplate:
     """Apply ``changes`` (a subset of TemplateSpec's fields). Issued vouchers keep their snapshot."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -72,8 +73,8 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
             .values(**_template_columns(spec), updated_at=now)
         )
         after = _read_template(conn, template_id)
-        audit.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
-                     before=before, after=after, at=now)
+        audit_store.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
+                           before=before, after=after, at=now)
         return after
 
 
@@ -91,24 +92,26 @@ def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: Templ
                               code="voucher.template_in_use")
 
 
-def get_template(ctx: Context, template_id: int) -> dict:
+def get_template(ctx: Context, template_id: int) -> VoucherTemplate:
     with ctx.db.read() as conn:
         return _read_template(conn, template_id)
 
 
-def list_templates(ctx: Context, *, enabled: bool | None = None, limit: int = 50, cursor: str | None = None) -> dict:
+def list_templates(
+    ctx: Context, *, enabled: bool | None = None, limit: int = 50, cursor: str | None = None
+) -> Page[VoucherTemplate]:
     stmt = select(voucher_templates)
     if enabled is not None:
         stmt = stmt.where(voucher_templates.c.enabled == enabled)
     with ctx.db.read() as conn:
         rows, next_cursor = newest_first(conn, stmt, voucher_templates.c.id, limit=limit, cursor=cursor)
         counts = _usage_counts(conn, [r.id for r in rows])
-    return {"items": [template_out(r, counts.get(r.id, (0, 0))) for r in rows], "next_cursor": next_cursor}
+    return Page([template_out(r, counts.get(r.id, (0, 0))) for r in rows], next_cursor)
 
 
 def issue_manual(
     ctx: Context, *, member_id: str, template_id: int, quantity: int, reason: str, issued_by: str | None
-) -> list[dict]:
+) -> list[Voucher]:
     """客服补发: vouchers given by staff, with the reason recorded on each."""
     if not reason.strip():
         raise Invalid("a reason is required", field="reason", code="reason.required")
@@ -123,9 +126,9 @@ def issue_manual(
             source_kind="manual", reason=reason.strip(), issued_by=issued_by,
         )
         issued = [_voucher_out(r, now) for r in _voucher_rows(conn, ids)]
-        audit.record(conn, actor=issued_by or "system", action="issue_vouchers", target_type="member",
-                     target_id=member_id, before=None,
-                     after={"template_id": template_id, "voucher_ids": ids, "reason": reason.strip()}, at=now)
+        audit_store.record(conn, actor=issued_by or "system", action="issue_vouchers", target_type="member",
+                           target_id=member_id, before=None,
+                           after={"template_id": template_id, "voucher_ids": ids, "reason": reason.strip()}, at=now)
         return issued
 
 
@@ -174,7 +177,7 @@ def template_validity_period(template, issued_at: datetime, zone) -> tuple[datet
     return validity_period(_validity_of(template), issued_at, zone)
 
 
-def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "system") -> dict:
+def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "system") -> Voucher:
     if not reason.strip():
         raise Invalid("a reason is required", field="reason", code="reason.required")
     now = ctx.clock.now()
@@ -191,14 +194,14 @@ def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "
             raise Conflict("the voucher is %(status)s and can no longer be revoked", status=rows[0].status,
                            code="voucher.already_used" if rows[0].status == "used" else "voucher.already_revoked")
         after = _voucher_out(rows[0], now)
-        audit.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
-                     before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
+        audit_store.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
+                           before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
         return after
 
 
 def list_member_vouchers(
     ctx: Context, *, member_id: str, status: VoucherStatus | None = None, limit: int = 50, cursor: str | None = None
-) -> dict:
+) -> Page[Voucher]:
     """The member's vouchers, newest first. A voucher past its validity reads as expired even before
     the expiry job has stored that."""
     now = ctx.clock.now()
@@ -208,7 +211,7 @@ def list_member_vouchers(
     with ctx.db.read() as conn:
         require_member(conn, member_id)
         rows, next_cursor = newest_first(conn, stmt, vouchers.c.id, limit=limit, cursor=cursor)
-    return {"items": [_voucher_out(r, now) for r in rows], "next_cursor": next_cursor}
+    return Page([_voucher_out(r, now) for r in rows], next_cursor)
 
 
 def _status_is(status: VoucherStatus, now: datetime):
@@ -226,22 +229,22 @@ def effective_status(row, now: datetime) -> str:
     return row.status
 
 
-def _voucher_out(row, now: datetime) -> dict:
-    return {
-        "id": row.id,
-        "template_id": row.template_id,
-        "name": row.name,
-        "face_value_fen": row.face_value_fen,
-        "deduction_type": row.deduction_type,
-        "station_ids": row.station_ids,
-        "min_spend_fen": row.min_spend_fen,
-        "valid_from": row.valid_from,
-        "valid_until": row.valid_until,
-        "status": effective_status(row, now),
-        "source": _source_out(row),
-        "issued_at": row.issued_at,
-        "used_order_no": row.used_order_no,
-    }
+def _voucher_out(row, now: datetime) -> Voucher:
+    return Voucher(
+        id=row.id,
+        template_id=row.template_id,
+        name=row.name,
+        face_value_fen=row.face_value_fen,
+        deduction_type=row.deduction_type,
+        station_ids=row.station_ids,
+        min_spend_fen=row.min_spend_fen,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        status=effective_status(row, now),
+        source=_source_out(row),
+        issued_at=row.issued_at,
+        used_order_no=row.used_order_no,
+    )
 
 
 def _source_out(row) -> dict:
@@ -268,7 +271,7 @@ def _template_row(conn: Connection, template_id: int, *, field: str | None = Non
     return row
 
 
-def _read_template(conn: Connection, template_id: int) -> dict:
+def _read_template(conn: Connection, template_id: int) -> VoucherTemplate:
     row = _template_row(conn, template_id)
     return template_out(row, _usage_counts(conn, [template_id]).get(template_id, (0, 0)))
 
@@ -345,24 +348,24 @@ def _template_columns(spec: TemplateSpec) -> dict:
     }
 
 
-def validity_out(row) -> dict:
+def validity_out(row) -> DaysValidityOut | WindowValidityOut:
     if row.validity_type == "days":
-        return {"type": "days", "days": row.validity_days}
-    return {"type": "window", "start": row.window_start, "end": row.window_end}
+        return DaysValidityOut(type="days", days=row.validity_days)
+    return WindowValidityOut(type="window", start=row.window_start, end=row.window_end)
 
 
-def template_out(row, counts: tuple[int, int]) -> dict:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "face_value_fen": row.face_value_fen,
-        "deduction_type": row.deduction_type,
-        "station_ids": row.station_ids,
-        "validity": validity_out(row),
-        "min_spend_fen": row.min_spend_fen,
-        "enabled": row.enabled,
-        "issued_count": counts[0],
-        "used_count": counts[1],
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+def template_out(row, counts: tuple[int, int]) -> VoucherTemplate:
+    return VoucherTemplate(
+        id=row.id,
+        name=row.name,
+        face_value_fen=row.face_value_fen,
+        deduction_type=row.deduction_type,
+        station_ids=row.station_ids,
+        validity=validity_out(row),
+        min_spend_fen=row.min_spend_fen,
+        enabled=row.enabled,
+        issued_count=counts[0],
+        used_count=counts[1],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

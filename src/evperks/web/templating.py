@@ -12,6 +12,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from evperks.domain.campaigns import EndedReason, Metric, Status
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.web.forms import for_display
 from evperks.web.i18n import translations
 
@@ -29,6 +31,11 @@ def environment(locale: str) -> Environment:
     env.filters["yuan"] = for_display
     env.filters["kwh"] = _kwh
     env.globals["locale"] = locale
+    # Pages read a campaign's type facts and compare states and metrics by name, never by spelling.
+    env.globals["campaign_types"] = CAMPAIGN_TYPES
+    env.globals["Status"] = Status
+    env.globals["EndedReason"] = EndedReason
+    env.globals["Metric"] = Metric
     return env
 
 

@@ -11,37 +11,64 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, literal, select
+from sqlalchemy import Connection
 
-from evperks.db.tables import campaign_members, campaigns, members
-from evperks.db.upsert import insert_for
+from evperks.domain.campaigns import Campaign
 from evperks.services import audit
+from evperks.services.campaigns import store, store_members
+from evperks.services.campaigns.refusals import error
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.errors import Conflict, Invalid
 from evperks.services.member_search import MemberFilter
-from evperks.services.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from evperks.services.pagination import MAX_LIMIT
+from evperks.services.results import Result, result
 
-_CHUNK = 1000  # rows per INSERT when binding by ids (SQLite's bound-parameter limit)
 AUDITED_IDS = 200
 
 
+@result
+class Bound(Result):
+    bound: int  # newly bound
+    total: int  # bound now
+
+
+@result
+class Unbound(Result):
+    unbound: int
+    total: int
+
+
+@result
+class BoundMember(Result):
+    member_id: str
+    phone: str
+    nickname: str
+    bound_at: datetime
+
+
+@result
+class BoundPage(Result):
+    items: list[BoundMember]
+    next_cursor: str | None
+
+
 def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None = None,
-                 flt: MemberFilter | None = None, actor: str = "system") -> dict:
+                 flt: MemberFilter | None = None, actor: str = "system") -> Bound:
     """Bind the given members, or everyone ``flt`` finds; ``{bound: newly bound, total: bound now}``.
     Unknown ids are refused by name and nothing is bound."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         _check_open(conn, campaign_id, now)
         if flt is not None:
-            bound = _bind_search(conn, campaign_id, flt, now)
+            bound = store_members.bind_found(conn, campaign_id, flt, now=now)
         else:
             bound = _bind_ids(conn, campaign_id, list(dict.fromkeys(member_ids or [])), now)
-        result = {"bound": bound, "total": _count(conn, campaign_id)}
+        outcome = Bound(bound=bound, total=store_members.count(conn, campaign_id))
         which = {"filter": asdict(flt)} if flt is not None else {"member_ids": _sample(member_ids or [])}
         audit.record(conn, actor=actor, action="bind_members", target_type="campaign", target_id=campaign_id,
-                     before=None, after={**which, **result}, at=now)
-        return result
+                     before=None, after={**which, **outcome.as_dict()}, at=now)
+        return outcome
 
 
 def _sample(member_ids: list[str]) -> list[str]:
@@ -49,92 +76,37 @@ def _sample(member_ids: list[str]) -> list[str]:
     return member_ids[:AUDITED_IDS] + ([f"… {len(member_ids) - AUDITED_IDS} more"] if len(member_ids) > AUDITED_IDS else [])
 
 
-def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str], actor: str = "system") -> dict:
+def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str], actor: str = "system") -> Unbound:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         _check_open(conn, campaign_id, now)
-        removed = conn.execute(
-            delete(campaign_members).where(
-                campaign_members.c.campaign_id == campaign_id, campaign_members.c.member_id.in_(set(member_ids))
-            )
-        ).rowcount
-        result = {"unbound": removed, "total": _count(conn, campaign_id)}
+        removed = store_members.unbind(conn, campaign_id, member_ids)
+        outcome = Unbound(unbound=removed, total=store_members.count(conn, campaign_id))
         audit.record(conn, actor=actor, action="unbind_members", target_type="campaign", target_id=campaign_id,
-                     before=None, after={"member_ids": _sample(member_ids), **result}, at=now)
-        return result
+                     before=None, after={"member_ids": _sample(member_ids), **outcome.as_dict()}, at=now)
+        return outcome
 
 
-def list_bound(ctx: Context, campaign_id: int, *, limit: int = 50, cursor: str | None = None) -> dict:
+def list_bound(ctx: Context, campaign_id: int, *, limit: int = 50, cursor: str | None = None) -> BoundPage:
     """Bound members in binding order."""
-    cm = campaign_members.c
-    stmt = (
-        select(cm.id, cm.member_id, cm.bound_at, members.c.phone, members.c.nickname)
-        .join(members, members.c.id == cm.member_id)
-        .where(cm.campaign_id == campaign_id)
-    )
-    if cursor:
-        stmt = stmt.where(cm.id > decode_cursor(cursor, (int,))[0])
-    limit = min(limit, MAX_LIMIT)
     with ctx.db.read() as conn:
-        if conn.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id)).first() is None:
-            raise NotFound(f"campaign {campaign_id} does not exist")
-        rows = conn.execute(stmt.order_by(cm.id).limit(limit + 1)).all()
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    items = [{"member_id": r.member_id, "phone": r.phone, "nickname": r.nickname, "bound_at": r.bound_at}
-             for r in rows[:limit]]
-    return {"items": items, "next_cursor": next_cursor}
+        store.read_row(conn, campaign_id)  # NotFound for a campaign that does not exist
+        rows, next_cursor = store_members.page(conn, campaign_id, limit=min(limit, MAX_LIMIT), cursor=cursor)
+    items = [BoundMember(member_id=r.member_id, phone=r.phone, nickname=r.nickname, bound_at=r.bound_at)
+             for r in rows]
+    return BoundPage(items=items, next_cursor=next_cursor)
 
 
 def _check_open(conn: Connection, campaign_id: int, now: datetime) -> None:
     """Lock the campaign row (bindings of one campaign run one at a time) and refuse a closed one."""
-    row = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id).with_for_update()).first()
-    if row is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
-    kind = CAMPAIGN_TYPES[row.type]
-    if not kind.USES_MEMBERS:
-        raise Conflict(f"{row.type} campaigns do not use bound members", field="member_ids")
-    if row.status == "ended" or (row.status == "active" and not kind.BINDING_WHILE_ACTIVE):
-        raise Conflict(f"the campaign is {row.status}; its members can no longer change", field="status")
-    if row.type == "one_time" and row.status != "draft" and row.issue_at is not None and row.issue_at <= now:
-        raise Conflict("the one-time grant has started; its members can no longer change", field="status")
-
-
-def _bind_search(conn: Connection, campaign_id: int, flt: MemberFilter, now: datetime) -> int:
-    """One statement for any number of members, in registration order."""
-    found = (
-        select(literal(campaign_id), members.c.id, literal(now, campaign_members.c.bound_at.type))
-        .where(flt.where())
-        .order_by(members.c.registered_at, members.c.id)
-    )
-    statement = (
-        insert_for(conn, campaign_members)
-        .from_select(["campaign_id", "member_id", "bound_at"], found)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "member_id"])
-    )
-    return conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+    campaign = Campaign.from_row(store.read_row(conn, campaign_id, lock=True))
+    if refusal := campaign.members_refusal(CAMPAIGN_TYPES[campaign.type], now):
+        raise error(Conflict, refusal)
 
 
 def _bind_ids(conn: Connection, campaign_id: int, member_ids: list[str], now: datetime) -> int:
     """In the order given; every id must name a member, or nothing is bound."""
-    known: set[str] = set()
-    for start in range(0, len(member_ids), _CHUNK):
-        chunk = member_ids[start:start + _CHUNK]
-        known |= set(conn.execute(select(members.c.id).where(members.c.id.in_(chunk))).scalars())
-    unknown = [m for m in member_ids if m not in known]
-    if unknown:
+    if unknown := store_members.unknown_ids(conn, member_ids):
         shown = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
-        raise Invalid(f"unknown member(s): {shown}", field="member_ids")
-    bound = 0
-    for start in range(0, len(member_ids), _CHUNK):
-        rows = [{"campaign_id": campaign_id, "member_id": m, "bound_at": now} for m in member_ids[start:start + _CHUNK]]
-        bound += conn.execute(
-            insert_for(conn, campaign_members).values(rows).on_conflict_do_nothing(index_elements=["campaign_id", "member_id"]),
-            execution_options={"preserve_rowcount": True},
-        ).rowcount
-    return bound
-
-
-def _count(conn: Connection, campaign_id: int) -> int:
-    return conn.execute(
-        select(func.count()).select_from(campaign_members).where(campaign_members.c.campaign_id == campaign_id)
-    ).scalar_one()
+        raise Invalid("unknown member(s): %(shown)s", field="member_ids", code="campaign.unknown_members", shown=shown)
+    return store_members.bind_ids(conn, campaign_id, member_ids, now=now)

@@ -14,24 +14,19 @@ between batches resumes where it stopped and never messages anyone twice.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, exists, literal, select, update
 
 from evperks.db.tables import campaign_members, campaign_progress, campaigns
 from evperks.db.upsert import insert_for
-from evperks.domain.timecal import local_date, start_of_local_day
+from evperks.domain.campaigns import Status, countdown_starts_at
 from evperks.services.campaigns.progress import days_left
+from evperks.services.campaigns.types import names_where
 from evperks.services.context import Context
 from evperks.services.messages import post_messages
 
 BATCH = 1000
-
-
-def countdown_starts_at(end_at: datetime, countdown_days: int, zone) -> datetime:
-    """00:00 of the day on which ``days_left`` becomes ``countdown_days``."""
-    last_day = local_date(end_at - timedelta(microseconds=1), zone)
-    return start_of_local_day(last_day - timedelta(days=countdown_days - 1), zone)
 
 
 def send_countdowns(ctx: Context, *, batch: int = BATCH) -> int:
@@ -40,7 +35,7 @@ def send_countdowns(ctx: Context, *, batch: int = BATCH) -> int:
     with ctx.db.read() as conn:
         due = [c for c in conn.execute(
             select(campaigns).where(
-                campaigns.c.type == "consumption", campaigns.c.status == "active",
+                campaigns.c.type.in_(names_where(lambda kind: kind.ACCUMULATES)), campaigns.c.status == Status.ACTIVE,
                 campaigns.c.countdown_days > 0, campaigns.c.start_at <= now, campaigns.c.end_at > now,
             ).order_by(campaigns.c.id)
         ) if countdown_starts_at(c.end_at, c.countdown_days, ctx.zone) <= now]

@@ -8,20 +8,35 @@ from sqlalchemy import case, distinct, func, select
 
 from evperks.db.tables import campaign_packages, campaign_progress, campaigns, charge_orders, vouchers
 from evperks.domain.timecal import local_date, start_of_local_day
+from evperks.domain.vouchers import VoucherStatus
+from evperks.services.campaigns import store
+from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
-from evperks.services.errors import NotFound
+from evperks.services.results import Result, result
 
 
-def campaign_stats(ctx: Context, campaign_id: int) -> dict:
-    """``participants`` are the members given a package; for consumption campaigns, the members
-    with progress (whose orders counted towards a tier, rewarded or not)."""
+@result
+class CampaignStats(Result):
+    packages_given: int
+    packages_left: int | None
+    vouchers_issued: int
+    vouchers_used: int
+    deduction_fen: int
+    participants: int
+    status: str
+    ended_reason: str | None
+
+
+def campaign_stats(ctx: Context, campaign_id: int) -> CampaignStats:
+    """``participants`` are the members given a package; for a type whose members accumulate towards
+    tiers (consumption), the members with progress (whose orders counted, rewarded or not)."""
     c, p, v = campaigns.c, campaign_packages.c, vouchers.c
     packages = select(func.count()).select_from(campaign_packages).where(p.campaign_id == c.id).scalar_subquery()
     rewarded = select(func.count(distinct(p.member_id))).where(p.campaign_id == c.id).scalar_subquery()
     progressing = (select(func.count()).select_from(campaign_progress)
                    .where(campaign_progress.c.campaign_id == c.id).scalar_subquery())
     issued = select(func.count()).select_from(vouchers).where(v.campaign_id == c.id).scalar_subquery()
-    used = select(func.count()).select_from(vouchers).where(v.campaign_id == c.id, v.status == "used").scalar_subquery()
+    used = select(func.count()).select_from(vouchers).where(v.campaign_id == c.id, v.status == VoucherStatus.USED).scalar_subquery()
     deduction = (
         select(func.coalesce(func.sum(charge_orders.c.voucher_deduction_fen), 0))
         .select_from(charge_orders.join(vouchers, charge_orders.c.voucher_id == v.id))
@@ -34,17 +49,17 @@ def campaign_stats(ctx: Context, campaign_id: int) -> dict:
     with ctx.db.read() as conn:
         row = conn.execute(stmt).first()
     if row is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
-    return {
-        "packages_given": row.packages,
-        "packages_left": None if row.total_packages is None else row.total_packages - row.packages,
-        "vouchers_issued": row.issued,
-        "vouchers_used": row.used,
-        "deduction_fen": int(row.deduction),
-        "participants": row.progressing if row.type == "consumption" else row.rewarded,
-        "status": row.status,
-        "ended_reason": row.ended_reason,
-    }
+        raise store.not_found(campaign_id)
+    return CampaignStats(
+        packages_given=row.packages,
+        packages_left=None if row.total_packages is None else row.total_packages - row.packages,
+        vouchers_issued=row.issued,
+        vouchers_used=row.used,
+        deduction_fen=int(row.deduction),
+        participants=row.progressing if CAMPAIGN_TYPES[row.type].ACCUMULATES else row.rewarded,
+        status=row.status,
+        ended_reason=row.ended_reason,
+    )
 
 
 def packages_given_per_day(ctx: Context, campaign_id: int, *, days: int = 30) -> list[tuple[date, int]]:
@@ -58,7 +73,7 @@ def packages_given_per_day(ctx: Context, campaign_id: int, *, days: int = 30) ->
     with ctx.db.read() as conn:
         row = conn.execute(select(c.start_at, c.end_at, c.ended_at).where(c.id == campaign_id)).first()
         if row is None:
-            raise NotFound(f"campaign {campaign_id} does not exist")
+            raise store.not_found(campaign_id)
         shown = _days_shown(row.start_at, row.ended_at or row.end_at, now, ctx.zone, days)
         if not shown:
             return []

@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from evperks.api.errors import status_of
 from evperks.api.params import IntId
+from evperks.domain.campaigns import Status
 from evperks.services import vouchers
 from evperks.services.campaigns import lifecycle, stats
-from evperks.services.campaigns.model import STATUSES, TYPES
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.pagination import MAX_LIMIT
@@ -58,8 +58,8 @@ async def with_form(request: Request, handler, *args) -> Response:
 @router.get("")
 def campaign_list(request: Request, staff: StaffDep) -> Response:
     query = request.query_params
-    kind = query.get("type") if query.get("type") in TYPES else ""
-    status = query.get("status") if query.get("status") in STATUSES else ""
+    kind = query.get("type") if query.get("type") in CAMPAIGN_TYPES else ""
+    status = query.get("status") if query.get("status") in set(Status) else ""
     try:
         found = lifecycle.list_campaigns(request.app.state.ctx, type=kind or None, status=status or None,
                                          limit=PAGE_SIZE, cursor=query.get("cursor") or None)
@@ -67,6 +67,7 @@ def campaign_list(request: Request, staff: StaffDep) -> Response:
         return redirect(f"{request.url.path}?type={kind}&status={status}")
     return page(request, staff, "admin/campaigns/list.html", nav="campaigns", campaigns=found["items"],
                 next_cursor=found["next_cursor"], type_shown=kind, status_shown=status,
+                type_options=[(name, say(staff, k.LABEL)) for name, k in CAMPAIGN_TYPES.items()],
                 flash=done_message(request, staff.locale, DONE))
 
 
@@ -74,9 +75,9 @@ def campaign_list(request: Request, staff: StaffDep) -> Response:
 
 @router.get("/new")
 def new_campaign(request: Request, staff: ChangerDep) -> Response:
-    """Choose the type first (活动类型), then the form of that type."""
+    """Choose the type first (活动类型: every registered type), then the form of that type."""
     kind = request.query_params.get("type")
-    if kind not in TYPES:
+    if kind not in CAMPAIGN_TYPES:
         return page(request, staff, "admin/campaigns/choose_type.html", nav="campaigns")
     return form_page(request, staff, CampaignForm.blank(kind))
 
@@ -88,7 +89,7 @@ async def create_campaign(request: Request, staff: ChangerDep) -> Response:
 
 def _create(request: Request, staff: Staff, data) -> Response:
     kind = request.query_params.get("type")
-    if kind not in TYPES:
+    if kind not in CAMPAIGN_TYPES:
         return redirect("/admin/campaigns/new")
     form = CampaignForm.typed(kind, data)
     if data.get("rows"):  # 添加一行 / 删除: the same form with a row more or less, nothing saved
@@ -133,7 +134,7 @@ def _update(request: Request, staff: Staff, campaign_id: int, data) -> Response:
     except NotFound:
         return no_such_campaign(request, staff)
     typed = CampaignForm.typed(campaign["type"], data)
-    if campaign["status"] != "draft":
+    if campaign["status"] != Status.DRAFT:
         return _update_published(request, staff, campaign, typed)
     if data.get("rows"):
         return form_page(request, staff, typed.edited(str(data["rows"])), campaign=campaign)

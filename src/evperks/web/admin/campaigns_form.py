@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from evperks.domain.campaigns import Metric
 from evperks.services.campaigns.lifecycle import PUBLISHED_EDITABLE
-from evperks.services.campaigns.model import METRICS
-from evperks.services.errors import Invalid, ServiceError
+from evperks.services.campaigns.types import CAMPAIGN_TYPES, CampaignType
+from evperks.services.errors import ServiceError
 from evperks.web import forms
-from evperks.web.i18n import translations
-
-TIERED = ("recharge", "consumption")
-SINGLE_REWARD = ("referral", "registration", "one_time")
+from evperks.web.admin import campaign_refusals
 
 
 def N_(message: str) -> str:
@@ -34,8 +32,13 @@ class CampaignForm:
     tiers: list[dict] = field(default_factory=list)
 
     @property
+    def kind(self) -> CampaignType:
+        """The type's facts: which fields its form has and in which unit."""
+        return CAMPAIGN_TYPES[self.type]
+
+    @property
     def tiered(self) -> bool:
-        return self.type in TIERED
+        return self.kind.TIER_KEY is not None
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -71,7 +74,8 @@ class CampaignForm:
     @classmethod
     def of(cls, campaign: dict, zone) -> CampaignForm:
         """A stored campaign (``campaign_out``) as the text its form shows."""
-        amount_in_yuan = campaign["type"] == "recharge" or campaign["metric"] == "amount"
+        kind = CAMPAIGN_TYPES[campaign["type"]]
+        amount_in_yuan = (kind.AMOUNTS_IN or campaign["metric"]) == Metric.AMOUNT
 
         def amount(value) -> str:
             if value is None:
@@ -83,7 +87,7 @@ class CampaignForm:
             values[name] = forms.wall_time(campaign[name], zone)
         values["progress_reminder"] = amount(campaign["progress_reminder"])
         values["rules_text"] = campaign["rules_text"] or ""
-        tiers = [{"amount": amount(tier.get("min_amount_fen", tier.get("threshold"))),
+        tiers = [{"amount": amount(tier.get(kind.TIER_KEY)),
                   "reward": [_row(item) for item in tier.get("reward") or []]} for tier in campaign["tiers"]]
         return cls(type=campaign["type"], values=values, reward=[_row(item) for item in campaign["reward"]],
                    tiers=tiers)
@@ -136,18 +140,17 @@ class CampaignForm:
             "rules_text": f.take(forms.text, v["rules_text"], "rules_text", max_length=5000) or None,
             "total_packages": f.take(forms.whole_number, v["total_packages"], "total_packages"),
         }
-        if self.type in SINGLE_REWARD:
+        if not self.tiered:
             fields["reward"] = _reward(self.reward, "reward", f)
-        if self.type == "one_time":
+        if self.kind.GRANTS_AT_ISSUE_AT:
             fields["issue_at"] = f.take(forms.local_datetime, v["issue_at"], "issue_at", zone)
-        if self.type == "consumption":
-            fields["metric"] = f.take(forms.choice, v["metric"], "metric", METRICS, required=False)
+        if self.kind.ACCUMULATES:
+            fields["metric"] = f.take(forms.choice, v["metric"], "metric", tuple(Metric), required=False)
             fields["progress_reminder"] = f.take(self._amount, v["progress_reminder"], "progress_reminder")
             fields["countdown_days"] = f.take(forms.whole_number, v["countdown_days"], "countdown_days", maximum=3650)
         if self.tiered:
-            key = "min_amount_fen" if self.type == "recharge" else "threshold"
             fields["tiers"] = [
-                {key: f.take(self._amount, tier["amount"], f"tiers.{i}.amount"),
+                {self.kind.TIER_KEY: f.take(self._amount, tier["amount"], f"tiers.{i}.amount"),
                  "reward": _reward(tier["reward"], f"tiers.{i}.reward", f)}
                 for i, tier in enumerate(self.tiers)
             ]
@@ -162,39 +165,26 @@ class CampaignForm:
 
     def renamed_errors(self) -> dict[str, str]:
         """The service's tier amount fields → the form's ``tiers.N.amount``."""
-        return {f"tiers.{i}.{key}": f"tiers.{i}.amount" for i in range(len(self.tiers))
-                for key in ("min_amount_fen", "threshold")}
+        return {f"tiers.{i}.{self.kind.TIER_KEY}": f"tiers.{i}.amount" for i in range(len(self.tiers))}
 
     def _amount(self, text: str, field: str):
-        """Recharge tiers and amount-metric thresholds in yuan → fen; kWh is checked and passed as typed
-        (the service stores it as Wh); without a metric the service says to choose one first."""
+        """Amounts in yuan (recharge tiers, amount-metric thresholds) → fen; kWh is checked and passed as
+        typed (the service stores it as Wh); without a metric the service says to choose one first."""
         if not text:
             return None
-        if self.type == "recharge" or self.values.get("metric") == "amount":
+        unit = self.kind.AMOUNTS_IN or self.values.get("metric")
+        if unit == Metric.AMOUNT:
             return forms.yuan_to_fen(text, field)
-        if self.values.get("metric") == "energy":
+        if unit == Metric.ENERGY:
             forms.kwh(text, field)
         return text
 
 
 def refusal_messages(exc: ServiceError, locale: str, rename: dict[str, str]) -> dict[str, str]:
-    """Field → translated message for a service refusal; messages naming a voucher template keep its id."""
-    gettext = translations(locale).gettext
-    pairs = []
-    for name, message in [(e.field, e.message) for e in exc.errors] or [("", exc.detail)]:
-        for pattern, msgid in _WITH_TEMPLATE_ID:
-            if m := pattern.fullmatch(message):
-                message = gettext(msgid) % {"id": m[1]}
-        pairs.append((name, message))
-    return forms.error_messages(Invalid.fields(pairs), locale, rename)
+    """Field → translated message for a service refusal, chosen by its code (``campaign_refusals``)."""
+    return campaign_refusals.refusal_messages(exc, locale, rename)
 
 
-_WITH_TEMPLATE_ID = [
-    (re.compile(r"voucher template (\d+) does not exist"), N_("Voucher template %(id)s does not exist")),
-    (re.compile(r"voucher template (\d+) is disabled"), N_("Voucher template %(id)s is disabled")),
-    (re.compile(r"voucher template (\d+)'s validity window ends before it could be issued"),
-     N_("Voucher template %(id)s stops being valid before it could be issued")),
-]
 _SIMPLE = ("name", "start_at", "end_at", "issue_at", "total_packages", "metric", "progress_reminder",
            "countdown_days")
 _REWARD_KEY = re.compile(r"reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")

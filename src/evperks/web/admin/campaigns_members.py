@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from evperks.api.errors import status_of
 from evperks.api.params import IntId
+from evperks.domain.campaigns import Status
 from evperks.services import members
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.errors import Invalid, NotFound, ServiceError
@@ -74,7 +75,7 @@ def _given(search: dict[str, str]) -> dict[str, str]:
 def _next_step(campaign: dict) -> str:
     """下一步: a draft goes on to its basic info and 活动方案; a published campaign back to its detail."""
     path = detail_path(campaign["id"])
-    return f"{path}/edit" if campaign["status"] == "draft" else path
+    return f"{path}/edit" if campaign["status"] == Status.DRAFT else path
 
 
 def _done(request: Request, staff: Staff) -> str | None:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from evperks.services.campaigns.model import Draft
-from evperks.services.campaigns.rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
+from evperks.domain.campaigns import Campaign, Refusal
+from evperks.services.texts import N_
 
 NAME = "registration"
 TIER_KEY = None
 USES_MEMBERS = False
 REQUIRES_MEMBERS = False
 BINDING_WHILE_ACTIVE = False
+ACCUMULATES = False
+GRANTS_AT_ISSUE_AT = False
 
 
-def validate(draft: Draft) -> list[tuple[str, str]]:
+def validate(draft: Campaign) -> list[Refusal]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+
+
+# --- how the console and H5 show it ---
+LABEL = N_("Registration campaign")
+DESCRIPTION = N_("Members who register for the first time get the vouchers automatically.")
+AMOUNTS_IN = None
+TIER_LABEL = None
+BINDING_HINT = N_("Registration and recharge campaigns are open to every member and bind nobody.")
+H5_LABEL = N_("New member gift")
+H5_RANK = 3
+H5_LINK = None
