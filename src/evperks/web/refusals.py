@@ -3,7 +3,7 @@ filled from the refusal's params.
 
 A page never translates a refusal's English ``message`` (the API's words, which may be reworded); it looks
 the ``code`` up here. A msgid without a zh_CN translation is shown in English, as the page did before
-codes. Campaign codes live beside the campaign pages and are merged into ``MESSAGES`` with one line.
+codes. The campaigns' codes have their own table beside their pages (``web/admin/campaign_refusals.py``).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ SERVICES: dict[str, str] = {
 }
 
 GENERAL: dict[str, str] = {**FORM, **SERVICES}
-MESSAGES: dict[str, str] = {**GENERAL}  # campaign codes join here: {**GENERAL, **campaign_refusals.MESSAGES}
+MESSAGES: dict[str, str] = {**GENERAL}
 
 
 def say(reason: Reason, gettext: Gettext) -> str:
