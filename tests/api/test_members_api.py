@@ -21,7 +21,8 @@ def test_registering_the_same_phone_twice_is_409_and_keeps_one_member(api):
     api.platform("POST", "/api/v1/members", json={"phone": "13800138000"})
     again = api.platform("POST", "/api/v1/members", json={"phone": "+86 138 0013 8000"})
     assert again.status_code == 409
-    assert again.json()["errors"] == [{"field": "phone", "message": "this phone number is already registered"}]
+    assert again.json()["errors"] == [{"field": "phone", "code": "member.phone_registered",
+                                         "message": "this phone number is already registered", "params": {}}]
     assert len(api.admin("GET", "/api/v1/admin/members").json()["items"]) == 1
 
 

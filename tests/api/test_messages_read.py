@@ -86,7 +86,8 @@ def test_another_members_message_ids_are_refused_and_nothing_is_marked(api, read
     response = _mark(api, member, {"message_ids": [ids[0], foreign]})
 
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "message_ids", "message": f"not messages of this member: {foreign}"}]
+    assert response.json()["errors"] == [{"field": "message_ids", "code": "message.not_own",
+                                          "message": f"not messages of this member: {foreign}", "params": {"ids": str(foreign)}}]
     assert _listing(api, member)["unread_count"] == 4 and _listing(api, other)["unread_count"] == 1
 
 

@@ -51,7 +51,8 @@ def test_a_voucher_scoped_to_another_station_is_not_picked_and_is_refused_when_n
     assert api.settle(api.order(shop["id"])).json()["voucher_id"] is None
     named = api.settle(api.order(shop["id"], voucher_id=voucher["id"]))
     assert named.status_code == 422
-    assert named.json()["errors"] == [{"field": "voucher_id", "message": "the voucher is not valid at this station"}]
+    assert named.json()["errors"] == [{"field": "voucher_id", "code": "voucher.wrong_station",
+                                       "message": "the voucher is not valid at this station", "params": {}}]
     at_s2 = api.settle(api.order(shop["id"], station_id="S2")).json()
     assert at_s2["voucher_id"] == voucher["id"]
 
@@ -184,7 +185,7 @@ def test_a_missing_field_is_named(api, shop):
     del body["end_time"]
     response = api.settle(body)
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "end_time", "message": "is required"}]
+    assert response.json()["errors"] == [{"field": "end_time", "code": "missing", "message": "is required", "params": {}}]
 
 
 def test_a_quote_shows_the_breakdown_and_commits_nothing(api, shop):

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from evperks.api.errors import status_of
 from evperks.app import create_app
 from evperks.db.tables_web import sms_codes
 from evperks.services import sms
@@ -93,7 +94,8 @@ def refused_send(ctx, caplog) -> str:
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="evperks.sms"), pytest.raises(sms.SmsSendFailed) as failed:
         sms.request_code(ctx, phone=PHONE)
-    assert (failed.value.status, [(e.field, e.message) for e in failed.value.errors]) == (503, [("phone", sms.SEND_FAILED)])
+    assert (status_of(failed.value), [(e.field, e.code, e.message) for e in failed.value.errors]) == (
+        503, [("phone", "sms.send_failed", sms.SEND_FAILED)])
     (record,) = [r for r in caplog.records if r.name == "evperks.sms"]
     assert record.levelno == logging.WARNING
     return record.getMessage()

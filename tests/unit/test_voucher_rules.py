@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evperks.domain.reasons import Reason
 from evperks.domain.vouchers import (
     DaysValidity,
     DeductionType,
@@ -177,7 +178,7 @@ def test_a_template_with_every_field_wrong_is_refused_field_by_field():
     start = datetime(2026, 3, 10, tzinfo=UTC)
     problems = template_problems(name="  ", face_value_fen=0, min_spend_fen=-1,
                                  validity=WindowValidity(start=start, end=start))
-    assert [field for field, _ in problems] == ["name", "face_value_fen", "min_spend_fen", "validity.end"]
+    assert [p.field for p in problems] == ["name", "face_value_fen", "min_spend_fen", "validity.end"]
     assert template_problems(name="券", face_value_fen=1, min_spend_fen=0, validity=DaysValidity(0)) == [
-        ("validity.days", "must be from 1 to 3650")]
+        Reason("validity.days", "voucher.validity_days_range", "must be from 1 to 3650", {"max": 3650})]
     assert template_problems(name="券", face_value_fen=1, min_spend_fen=0, validity=DaysValidity(3650)) == []

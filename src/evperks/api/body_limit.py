@@ -12,13 +12,16 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from evperks.domain.reasons import Reason
+
 
 class BodyTooLarge(HTTPException):
     """An HTTPException, so FastAPI re-raises it from its body parsing and the problem+json handler answers."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than the {limit} bytes allowed")
-        self.errors = [("body", f"may be at most {limit} bytes (EVPERKS_MAX_BODY_BYTES)")]
+        self.errors = [Reason.of("body", "body.too_large", "may be at most %(limit)s bytes (EVPERKS_MAX_BODY_BYTES)",
+                                 limit=limit)]
 
 
 class BodyLimit:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,22 +15,63 @@ from starlette.routing import Match
 from evperks.api.metrics import PROBLEMS
 from evperks.api.responses import API_HEADERS, json_response
 from evperks.clock import ClockMovedBackwards
-from evperks.services.errors import ServiceError
+from evperks.services.errors import Conflict, Invalid, NotFound, Reason, ServiceError, Unavailable
+from evperks.services.readiness import NotReady
 
 log = logging.getLogger("evperks.api")
 PROBLEM = "application/problem+json"
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input",
-           500: "Internal server error"}
 
 
-def problem(request: Request, status: int, detail: str, errors: list[tuple[str, str]] = (), title: str | None = None) -> Response:
+@dataclass(frozen=True)
+class Kind:
+    """How the API answers one kind of service refusal; ``code`` stands in for a refusal that names none."""
+
+    status: int
+    title: str
+    code: str
+
+
+# The HTTP face of each kind of service refusal (services/errors.py knows nothing of HTTP).
+KINDS: dict[type[ServiceError], Kind] = {
+    Invalid: Kind(422, "Invalid input", "invalid"),
+    NotFound: Kind(404, "Not found", "not_found"),
+    Conflict: Kind(409, "Conflict", "conflict"),
+    NotReady: Kind(503, "Not ready", "not_ready"),
+    Unavailable: Kind(503, "Service unavailable", "unavailable"),
+    ServiceError: Kind(400, "Bad request", "bad_request"),
+}
+# Refusals that are not service errors (no key, unknown path, …): their code is their status's.
+_BY_STATUS = {400: ("Bad request", "bad_request"), 401: ("Unauthorized", "unauthorized"),
+              403: ("Forbidden", "forbidden"), 404: ("Not found", "not_found"),
+              405: ("Method not allowed", "method_not_allowed"), 409: ("Conflict", "conflict"),
+              413: ("Payload too large", "payload_too_large"), 415: ("Unsupported media type", "unsupported_media_type"),
+              422: ("Invalid input", "invalid_fields"), 500: ("Internal server error", "internal_error")}
+
+
+def kind_of(exc: ServiceError) -> Kind:
+    """The nearest kind in ``KINDS`` along the class's ancestry (``SmsUnavailable`` answers as ``Unavailable``)."""
+    return next(KINDS[cls] for cls in type(exc).__mro__ if cls in KINDS)
+
+
+def status_of(exc: ServiceError) -> int:
+    """The HTTP status of a service refusal: the API's, and the one a web page answers with."""
+    return kind_of(exc).status
+
+
+def problem(request: Request, status: int, detail: str, errors: Iterable[Reason] = (),
+            title: str | None = None, code: str | None = None) -> Response:
+    """A problem+json answer. ``code`` (and each error's) is stable: clients branch on it, never on ``detail``;
+    an error without a code of its own (a campaign refusal not yet given one) takes the problem's."""
+    default_title, default_code = _BY_STATUS.get(status, ("Error", "error"))
+    code = code or default_code
     body = {
         "type": "about:blank",
-        "title": title or _TITLES.get(status, "Error"),
+        "title": title or default_title,
         "status": status,
+        "code": code,
         "detail": detail,
-        "errors": [{"field": f, "message": m} for f, m in errors],
+        "errors": [{"field": e.field, "code": e.code or code, "message": e.message, "params": dict(e.params)}
+                   for e in errors],
     }
     PROBLEMS.labels(str(status)).inc()
     return json_response(body, zone=request.app.state.ctx.zone, status=status, media_type=PROBLEM)
@@ -48,14 +91,16 @@ def _field(loc: tuple) -> str:
 def _validation_problem(request: Request, exc: RequestValidationError) -> Response:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem(request, 400, "The request body is not valid JSON", [("body", "not valid JSON")])
-    messages: dict[str, list[str]] = {}
+        return problem(request, 400, "The request body is not valid JSON", [Reason("body", "json_invalid", "not valid JSON")],
+                       code="json_invalid")
+    found: dict[str, tuple[str, list[str]]] = {}  # field → (code of its first error, its messages)
     for error in errors:
-        field_messages = messages.setdefault(_field(tuple(error["loc"])), [])
-        if (message := _message(error)) not in field_messages:
-            field_messages.append(message)
-    fields = [(field, "; or ".join(texts)) for field, texts in messages.items()]
-    return problem(request, 422, "Some fields are invalid: " + ", ".join(f for f, _ in fields), fields)
+        _code, messages = found.setdefault(_field(tuple(error["loc"])), (str(error.get("type", "invalid")), []))
+        if (message := _message(error)) not in messages:
+            messages.append(message)
+    fields = [Reason(field, code, "; or ".join(texts)) for field, (code, texts) in found.items()]
+    return problem(request, 422, "Some fields are invalid: " + ", ".join(r.field for r in fields), fields,
+                   code="invalid_fields")
 
 
 def _message(error: dict) -> str:
@@ -73,11 +118,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _on_service_error(request: Request, exc: ServiceError) -> Response:
-        return problem(request, exc.status, exc.detail, [(e.field, e.message) for e in exc.errors], exc.title)
+        kind = kind_of(exc)
+        return problem(request, kind.status, exc.detail, exc.errors, kind.title, exc.code or kind.code)
 
     @app.exception_handler(ClockMovedBackwards)
     async def _on_clock_back(request: Request, exc: ClockMovedBackwards) -> Response:
-        return problem(request, 409, str(exc), [("now", "must not be before the sandbox clock")])
+        return problem(request, 409, str(exc), [Reason("now", "clock.moved_backwards", "must not be before the sandbox clock")],
+                       code="clock.moved_backwards")
 
     @app.exception_handler(HTTPException)
     async def _on_http(request: Request, exc: HTTPException) -> Response:

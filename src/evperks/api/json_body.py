@@ -35,24 +35,22 @@ def _no_constant(name: str) -> None:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_names, parse_constant=_no_constant)
 
 
-def _refused(detail: str, message: str) -> ServiceError:
-    error = ServiceError(detail)
-    error.errors = [Reason("body", None, message)]
-    return error
+def _refused(detail: str, code: str, message: str) -> ServiceError:
+    return ServiceError.fields([Reason("body", code, message)], detail, code=code)
 
 
 def loads(body: bytes) -> object:
     """The parsed body, or a ServiceError: 400 naming ``body``, 422 naming a member given twice."""
     if json.detect_encoding(body) != "utf-8":
-        raise _refused("The request body must be JSON in UTF-8, without a byte order mark", "is not UTF-8")
+        raise _refused("The request body must be JSON in UTF-8, without a byte order mark", "body.not_utf8", "is not UTF-8")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _refused("The request body is not valid UTF-8", "is not UTF-8") from exc
+        raise _refused("The request body is not valid UTF-8", "body.not_utf8", "is not UTF-8") from exc
     try:
         return _DECODER.decode(text)
     except _DuplicateName as exc:
-        raise Invalid.fields([(exc.name, "is given more than once")],
-                             f"The request body gives {exc.name} more than once") from exc
+        raise Invalid.fields([Reason.of(exc.name, "body.name_repeated", "is given more than once", name=exc.name)],
+                             f"The request body gives {exc.name} more than once", code="body.name_repeated") from exc
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; deep nesting recurses
-        raise _refused("The request body is not valid JSON", "not valid JSON") from exc
+        raise _refused("The request body is not valid JSON", "json_invalid", "not valid JSON") from exc

@@ -19,20 +19,28 @@ from evperks.api.errors import PROBLEM
 
 PROBLEM_DETAILS: dict[str, Any] = {
     "title": "ProblemDetails",
-    "description": "RFC 9457 problem details; ``errors`` names each field at fault.",
+    "description": "RFC 9457 problem details; ``errors`` names each field at fault. ``code`` (of the problem and of "
+                   "each error) is stable and meant for programs; ``detail`` and ``message`` are English for people "
+                   "and may be reworded. ``params`` are the values the message names.",
     "type": "object",
-    "required": ["type", "title", "status", "detail", "errors"],
+    "required": ["type", "title", "status", "code", "detail", "errors"],
     "properties": {
         "type": {"type": "string", "example": "about:blank"},
         "title": {"type": "string", "example": "Invalid input"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599, "example": 422},
+        "code": {"type": "string", "example": "invalid_fields"},
         "detail": {"type": "string", "example": "Some fields are invalid: phone"},
         "errors": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "code", "message", "params"],
+                "properties": {
+                    "field": {"type": "string", "example": "phone"},
+                    "code": {"type": "string", "example": "phone.invalid"},
+                    "message": {"type": "string"},
+                    "params": {"type": "object", "additionalProperties": True},
+                },
             },
         },
     },

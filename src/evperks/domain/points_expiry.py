@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from evperks.domain.reasons import Reason
 from evperks.domain.timecal import local_date, start_of_local_day
 
 MAX_YEARS = 100
@@ -50,10 +51,11 @@ Rule = Never | Yearly | Monthly | PerGrant
 
 
 class InvalidRule(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, code: str, message: str, **params: object) -> None:
+        self.reason = Reason.of(field, code, message, **params)
+        super().__init__(f"{field}: {self.reason.message}")
         self.field = field
-        self.message = message
+        self.message = self.reason.message
 
 
 def _clamped(year: int, month: int, day: int) -> date:
@@ -104,7 +106,8 @@ def validate(rule: Rule) -> Rule:
 
 def _check_range(field: str, value: int, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidRule(field, f"must be a whole number from {low} to {high}")
+        raise InvalidRule(field, "points.expiry_out_of_range", "must be a whole number from %(low)s to %(high)s",
+                          low=low, high=high)
 
 
 def rule_from_dict(data: dict) -> Rule:
@@ -113,14 +116,14 @@ def rule_from_dict(data: dict) -> Rule:
     given = {k: v for k, v in data.items() if k != "rule" and v is not None}
     classes = {"never": Never, "yearly": Yearly, "monthly": Monthly, "per_grant": PerGrant}
     if kind not in classes:
-        raise InvalidRule("rule", "must be one of never, yearly, monthly, per_grant")
+        raise InvalidRule("rule", "points.expiry_rule_unknown", "must be one of never, yearly, monthly, per_grant")
     names = [f.name for f in fields(classes[kind])]
     for name in names:
         if name not in given:
-            raise InvalidRule(name, f"is required for rule {kind}")
+            raise InvalidRule(name, "points.expiry_field_missing", "is required for rule %(rule)s", rule=kind)
     for name in given:
         if name not in names:
-            raise InvalidRule(name, f"is not a field of rule {kind}")
+            raise InvalidRule(name, "points.expiry_field_unknown", "is not a field of rule %(rule)s", rule=kind)
     return validate(classes[kind](**given))
 
 

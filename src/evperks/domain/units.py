@@ -10,27 +10,31 @@ MAX_WH = 10**9  # a million kWh: no single charge session comes near it
 
 
 class InvalidEnergy(ValueError):
-    pass
+    """``code`` says which rule the energy broke (``energy.negative``…); the message is its English."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def kwh_to_wh(value: object) -> int:
     """Exact Wh from a kWh number or decimal string; more than 3 decimals or a negative is refused."""
     if isinstance(value, bool):
-        raise InvalidEnergy("must be a number of kWh")
+        raise InvalidEnergy("must be a number of kWh", code="energy.not_a_number")
     try:
         kwh = Decimal(str(value).strip()) if isinstance(value, (int, float, str, Decimal)) else None
     except InvalidOperation:
         kwh = None
     if kwh is None or not kwh.is_finite():
-        raise InvalidEnergy("must be a number of kWh")
+        raise InvalidEnergy("must be a number of kWh", code="energy.not_a_number")
     if kwh < 0:
-        raise InvalidEnergy("may not be negative")
+        raise InvalidEnergy("may not be negative", code="energy.negative")
     try:
         return scaled_exactly(kwh, 3, MAX_WH)
     except TooLarge as exc:
-        raise InvalidEnergy("may not exceed 1000000 kWh") from exc
+        raise InvalidEnergy("may not exceed 1000000 kWh", code="energy.too_large") from exc
     except TooPrecise as exc:
-        raise InvalidEnergy("has at most 3 decimals") from exc
+        raise InvalidEnergy("has at most 3 decimals", code="energy.too_precise") from exc
 
 
 class TooLarge(ValueError):

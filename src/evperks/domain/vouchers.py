@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from evperks.domain.reasons import Reason
 from evperks.domain.timecal import local_midnight_after
 from evperks.domain.units import MAX_FEN
 
@@ -44,19 +45,20 @@ Validity = DaysValidity | WindowValidity
 MAX_VALIDITY_DAYS = 3650
 
 
-def template_problems(*, name: str, face_value_fen: int, validity: Validity, min_spend_fen: int) -> list[tuple[str, str]]:
+def template_problems(*, name: str, face_value_fen: int, validity: Validity, min_spend_fen: int) -> list[Reason]:
     """Every field of a voucher template that breaks the rules, by name (empty when it is sound)."""
     problems = []
     if not name.strip() or len(name) > 100:
-        problems.append(("name", "must be 1 to 100 characters"))
+        problems.append(Reason.of("name", "voucher.name_length", "must be 1 to 100 characters"))
     if not 0 < face_value_fen <= MAX_FEN:
-        problems.append(("face_value_fen", "must be greater than 0"))
+        problems.append(Reason.of("face_value_fen", "voucher.face_value_not_positive", "must be greater than 0"))
     if not 0 <= min_spend_fen <= MAX_FEN:
-        problems.append(("min_spend_fen", "must not be negative"))
+        problems.append(Reason.of("min_spend_fen", "voucher.min_spend_negative", "must not be negative"))
     if isinstance(validity, DaysValidity) and not 1 <= validity.days <= MAX_VALIDITY_DAYS:
-        problems.append(("validity.days", f"must be from 1 to {MAX_VALIDITY_DAYS}"))
+        problems.append(Reason.of("validity.days", "voucher.validity_days_range", "must be from 1 to %(max)s",
+                                      max=MAX_VALIDITY_DAYS))
     if isinstance(validity, WindowValidity) and validity.end <= validity.start:
-        problems.append(("validity.end", "must be after the start"))
+        problems.append(Reason.of("validity.end", "voucher.window_end_before_start", "must be after the start"))
     return problems
 
 
@@ -108,6 +110,16 @@ class Refusal(StrEnum):
     STATION = "the voucher is not valid at this station"
     MIN_SPEND = "the order does not reach the voucher's minimum spend"
     NOTHING_TO_DEDUCT = "the order has nothing this voucher could deduct"
+
+
+# The stable code of each refusal (the English above is for people and may be reworded).
+REFUSAL_CODES = {
+    Refusal.NOT_YET_VALID: "voucher.not_yet_valid",
+    Refusal.EXPIRED: "voucher.expired",
+    Refusal.STATION: "voucher.wrong_station",
+    Refusal.MIN_SPEND: "voucher.min_spend_not_reached",
+    Refusal.NOTHING_TO_DEDUCT: "voucher.nothing_to_deduct",
+}
 
 
 def refusal(voucher: VoucherTerms, order: OrderAmounts) -> Refusal | None:

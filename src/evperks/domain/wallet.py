@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evperks.domain.reasons import Reason
+
 MAX_DENOMINATIONS = 20
 
 
@@ -24,34 +26,40 @@ DEFAULT_RULES = StoredValueRules(min_recharge_fen=100, denominations_fen=(5000, 
                                  allow_custom_amount=True)
 
 
-def settings_problems(rules: StoredValueRules) -> list[tuple[str, str]]:
+def settings_problems(rules: StoredValueRules) -> list[Reason]:
     """Every field of ``rules`` that is wrong, with why; empty when the settings can be saved."""
-    problems: list[tuple[str, str]] = []
+    problems: list[Reason] = []
     if rules.min_recharge_fen <= 0:
-        problems.append(("min_recharge_fen", "must be greater than 0"))
+        problems.append(Reason.of("min_recharge_fen", "wallet.min_recharge_not_positive", "must be greater than 0"))
     denominations = rules.denominations_fen
     if any(d <= 0 for d in denominations):
-        problems.append(("denominations_fen", "every denomination must be greater than 0"))
+        problems.append(Reason.of("denominations_fen", "wallet.denomination_not_positive",
+                                  "every denomination must be greater than 0"))
     elif len(set(denominations)) != len(denominations):
-        problems.append(("denominations_fen", "denominations must be distinct"))
+        problems.append(Reason.of("denominations_fen", "wallet.denominations_repeated", "denominations must be distinct"))
     elif any(d < rules.min_recharge_fen for d in denominations):
-        problems.append(("denominations_fen", "every denomination must be at least min_recharge_fen"))
+        problems.append(Reason.of("denominations_fen", "wallet.denomination_below_minimum",
+                                  "every denomination must be at least min_recharge_fen"))
     if len(denominations) > MAX_DENOMINATIONS:
-        problems.append(("denominations_fen", f"at most {MAX_DENOMINATIONS} denominations"))
+        problems.append(Reason.of("denominations_fen", "wallet.too_many_denominations", "at most %(max)s denominations",
+                                  max=MAX_DENOMINATIONS))
     if not denominations and not rules.allow_custom_amount:
-        problems.append(("denominations_fen", "at least one denomination is needed when custom amounts are not allowed"))
+        problems.append(Reason.of("denominations_fen", "wallet.denominations_missing",
+                                  "at least one denomination is needed when custom amounts are not allowed"))
     return problems
 
 
-def recharge_refusal(rules: StoredValueRules, amount_fen: int) -> str | None:
-    """Why ``amount_fen`` cannot be recharged under ``rules``; None when it can."""
+def recharge_refusal(rules: StoredValueRules, amount_fen: int) -> Reason | None:
+    """Why ``amount_fen`` cannot be recharged under ``rules`` (a refusal of ``amount_fen``); None when it can."""
     if amount_fen in rules.denominations_fen:
         return None
     if not rules.allow_custom_amount:
         offered = ", ".join(str(d) for d in sorted(rules.denominations_fen))
-        return f"must be one of the denominations: {offered}"
+        return Reason.of("amount_fen", "wallet.amount_not_offered", "must be one of the denominations: %(offered)s",
+                         offered=offered)
     if amount_fen < rules.min_recharge_fen:
-        return f"must be at least {rules.min_recharge_fen} (the minimum recharge)"
+        return Reason.of("amount_fen", "wallet.amount_below_minimum", "must be at least %(min)s (the minimum recharge)",
+                         min=rules.min_recharge_fen)
     return None
 
 

@@ -27,7 +27,7 @@ def hash_key(key: str) -> str:
 def create_api_key(ctx: Context, *, name: str, role: str) -> str:
     """A new key, returned once in clear; only its hash is stored."""
     if role not in KEY_ROLES:
-        raise Invalid(f"role must be one of {', '.join(KEY_ROLES)}", field="role")
+        raise Invalid("role must be one of %(roles)s", field="role", code="access.role_unknown", roles=", ".join(KEY_ROLES))
     key = "evp_" + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
         conn.execute(
@@ -47,11 +47,11 @@ def role_of_key(ctx: Context, key: str) -> str | None:
 
 def create_admin_user(ctx: Context, *, username: str, password: str, role: str = "admin") -> None:
     if role not in ADMIN_ROLES:
-        raise Invalid(f"role must be one of {', '.join(ADMIN_ROLES)}", field="role")
+        raise Invalid("role must be one of %(roles)s", field="role", code="access.role_unknown", roles=", ".join(ADMIN_ROLES))
     if not username.strip() or len(username) > 64:
-        raise Invalid("must be 1 to 64 characters", field="username")
+        raise Invalid("must be 1 to 64 characters", field="username", code="access.username_length")
     if len(password) < 8:
-        raise Invalid("must be at least 8 characters", field="password")
+        raise Invalid("must be at least 8 characters", field="password", code="access.password_too_short")
     try:
         with ctx.db.write() as conn:
             conn.execute(
@@ -63,7 +63,8 @@ def create_admin_user(ctx: Context, *, username: str, password: str, role: str =
                 )
             )
     except IntegrityError as exc:
-        raise Conflict(f"admin user {username!r} already exists", field="username") from exc
+        raise Conflict("admin user %(username)r already exists", field="username", code="access.username_taken",
+                       username=username) from exc
 
 
 def verify_admin_password(ctx: Context, *, username: str, password: str) -> str | None:

@@ -9,28 +9,13 @@ API; it may use ``%(name)s`` placeholders filled from ``params``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
+from evperks.domain.reasons import Reason
 
-@dataclass(frozen=True)
-class Reason:
-    """Why one field (or, with ``field == ""``, the request as a whole) was refused."""
-
-    field: str
-    code: str
-    message: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, field: str, code: str, message: str, **params: object) -> Reason:
-        """``message`` with its ``%(name)s`` placeholders filled from ``params``."""
-        return cls(field, code, message % params if params else message, params)
+__all__ = ["Conflict", "Invalid", "NotFound", "Reason", "ServiceError", "Unavailable"]
 
 
 class ServiceError(Exception):
-    status = 400
-    title = "Bad request"
-
     def __init__(self, detail: str, *, field: str | None = None, code: str | None = None, **params: object) -> None:
         self.detail = detail % params if params else detail
         super().__init__(self.detail)
@@ -41,34 +26,21 @@ class ServiceError(Exception):
     @classmethod
     def fields(cls, errors: list[Reason], detail: str = "Some fields are invalid", *, code: str = "invalid_fields"):
         error = cls(detail, code=code)
-        # TRANSITIONAL (issue 13): (field, message) pairs are still accepted until every caller gives Reasons.
-        error.errors = [e if isinstance(e, Reason) else Reason(e[0], None, e[1]) for e in errors]
+        error.errors = list(errors)
         return error
 
 
 class Invalid(ServiceError):
     """The input is well-formed but breaks a rule; nothing was changed."""
 
-    status = 422  # TRANSITIONAL (issue 13): the status of each kind moves to api/errors.py
-    title = "Invalid input"
-
 
 class NotFound(ServiceError):
     """What the request names does not exist."""
-
-    status = 404
-    title = "Not found"
 
 
 class Unavailable(ServiceError):
     """Something this deployment has not configured (a secret, a provider); nothing was changed."""
 
-    status = 503
-    title = "Service unavailable"
-
 
 class Conflict(ServiceError):
     """The request clashes with the current state (already registered, already used, …)."""
-
-    status = 409
-    title = "Conflict"

@@ -86,7 +86,7 @@ def home(ctx: Context, member_id: str) -> Home:
     with ctx.db.read() as conn:
         member = conn.execute(select(members).where(members.c.id == member_id)).first()
         if member is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
         usable = conn.execute(
             select(func.count()).select_from(vouchers).where(
                 vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
@@ -107,7 +107,7 @@ def invites(ctx: Context, member_id: str) -> Invites:
     with ctx.db.read() as conn:
         code = conn.execute(select(members.c.invite_code).where(members.c.id == member_id)).scalar_one_or_none()
         if code is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
         running = running_campaigns(conn, type=referral.NAME, at=now, participant=member_id)
         invited = conn.execute(
             select(invitee.c.phone, invitee.c.registered_at, invitee.c.charge_count,

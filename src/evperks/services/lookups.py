@@ -11,7 +11,7 @@ from evperks.services.errors import NotFound
 def require_member(conn: Connection, member_id: str) -> None:
     """404 unless the member exists."""
     if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-        raise NotFound(f"member {member_id!r} does not exist")
+        raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
 
 
 def lock_member(conn: Connection, member_id: str) -> None:
@@ -19,4 +19,4 @@ def lock_member(conn: Connection, member_id: str) -> None:
     member's vouchers, points or wallet takes this lock first, as settlement does, so they queue in
     one order instead of deadlocking (SQLite's BEGIN IMMEDIATE already holds its writer lock)."""
     if conn.execute(select(members.c.id).where(members.c.id == member_id).with_for_update()).first() is None:
-        raise NotFound(f"member {member_id!r} does not exist")
+        raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)

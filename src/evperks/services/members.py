@@ -47,11 +47,11 @@ def register_member(
     try:
         phone = normalize_mobile(phone)
     except InvalidPhone as exc:
-        raise Invalid(str(exc), field="phone") from exc
+        raise Invalid(str(exc), field="phone", code="phone.invalid") from exc
     now = ctx.clock.now()
     registered_at = registered_at or now
     if registered_at > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
-        raise Invalid("may not lie in the future", field="registered_at")
+        raise Invalid("may not lie in the future", field="registered_at", code="time.in_future")
     with ctx.db.write() as conn:
         refuse_known(conn, phone=phone, member_id=member_id)
         inviter = inviter_of(conn, invite_code) if invite_code else None
@@ -68,13 +68,13 @@ def update_member(ctx: Context, member_id: str, changes: dict, *, actor: str = "
     only the keys given change, and a change is audited. A phone or openid another member has is 409."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise Invalid("cannot be changed", field=sorted(unknown)[0])
+        raise Invalid("cannot be changed", field=sorted(unknown)[0], code="member.field_not_editable")
     values = {k: v for k, v in changes.items() if k != "tags"}
     if "phone" in values:
         try:
             values["phone"] = normalize_mobile(values["phone"])
         except InvalidPhone as exc:
-            raise Invalid(str(exc), field="phone") from exc
+            raise Invalid(str(exc), field="phone", code="phone.invalid") from exc
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         before = read_member(conn, member_id)

@@ -76,19 +76,19 @@ def add_tags(conn: Connection, member_id: str, tags: list[str] | tuple[str, ...]
 
 
 def refuse_taken(conn: Connection, member_id: str, values: dict) -> None:
-    for field, message in (("phone", "this phone number is already registered"),
-                           ("wechat_openid", "another member has this wechat_openid")):
+    for field, code, message in (("phone", "member.phone_registered", "this phone number is already registered"),
+                                 ("wechat_openid", "member.openid_taken", "another member has this wechat_openid")):
         if values.get(field) is not None and conn.execute(
             select(members.c.id).where(members.c[field] == values[field], members.c.id != member_id)
         ).first():
-            raise Conflict(message, field=field)
+            raise Conflict(message, field=field, code=code)
 
 
 def refuse_known(conn: Connection, *, phone: str, member_id: str | None) -> None:
     if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
-        raise Conflict("this phone number is already registered", field="phone")
+        raise Conflict("this phone number is already registered", field="phone", code="member.phone_registered")
     if member_id and conn.execute(select(members.c.id).where(members.c.id == member_id)).first():
-        raise Conflict("a member with this id already exists", field="id")
+        raise Conflict("a member with this id already exists", field="id", code="member.id_taken")
 
 
 def inviter_of(conn: Connection, invite_code: str) -> str:
@@ -96,14 +96,14 @@ def inviter_of(conn: Connection, invite_code: str) -> str:
         select(members.c.id).where(members.c.invite_code == invite_code.strip().upper())
     ).scalar_one_or_none()
     if inviter is None:
-        raise Invalid("no member has this invite code", field="invite_code")
+        raise Invalid("no member has this invite code", field="invite_code", code="member.invite_code_unknown")
     return inviter
 
 
 def read_member(conn: Connection, member_id: str) -> Member:
     row = conn.execute(select(members).where(members.c.id == member_id)).first()
     if row is None:
-        raise NotFound(f"member {member_id!r} does not exist")
+        raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
     return member_out(row, tags_of(conn, [member_id]).get(member_id, []))
 
 

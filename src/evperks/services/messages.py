@@ -88,4 +88,4 @@ def _require_own(conn: Connection, member_id: str, message_ids: Collection[int])
                                                         messages.c.id.in_(wanted))).scalars())
     if wanted - own:
         shown = ", ".join(str(i) for i in sorted(wanted - own)[:10])
-        raise Invalid(f"not messages of this member: {shown}", field="message_ids")
+        raise Invalid("not messages of this member: %(ids)s", field="message_ids", code="message.not_own", ids=shown)

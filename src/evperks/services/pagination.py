@@ -38,7 +38,7 @@ def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> list:
             raise ValueError
         return [datetime.fromisoformat(v) if kind is datetime else kind(v) for v, kind in zip(values, kinds, strict=True)]
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Invalid("not a cursor returned by this list", field="cursor") from exc
+        raise Invalid("not a cursor returned by this list", field="cursor", code="cursor.invalid") from exc
 
 
 def after_desc(columns: list, values: list) -> ColumnElement[bool]:

@@ -16,7 +16,7 @@ log = logging.getLogger("evperks.readiness")
 
 
 class NotReady(Unavailable):
-    title = "Not ready"
+    """This node cannot serve yet (the API answers 503 "Not ready")."""
 
 
 @cache
@@ -33,10 +33,10 @@ def check(ctx: Context) -> None:
     except SQLAlchemyError as exc:
         log.warning("readiness: the database does not answer: %s", exc)
         # The driver's message may name hosts and users; the log has it, the anonymous answer does not.
-        raise NotReady("The database does not answer", field="database") from exc
+        raise NotReady("The database does not answer", field="database", code="readiness.database_unreachable") from exc
     wanted = expected_revision()
     if revision != wanted:
         raise NotReady(
-            f"The database schema is at {revision or 'no revision'}, this version needs {wanted}: run `evperks migrate`",
-            field="migrations",
+            "The database schema is at %(revision)s, this version needs %(wanted)s: run `evperks migrate`",
+            field="migrations", code="readiness.migrations_behind", revision=revision or "no revision", wanted=wanted,
         )

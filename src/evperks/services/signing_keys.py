@@ -165,8 +165,9 @@ def rotate(ctx: Context, name: str) -> Rotation:
     rotating is changing the variable) or when another rotation of it ran at the same moment."""
     secret = _known(name)
     if secret.from_environment(ctx.settings):
-        raise Conflict(f"{secret.variable} is set, so the database's {name} secret is not used: "
-                       f"rotate it by changing {secret.variable} on every node", field="name")
+        raise Conflict("%(variable)s is set, so the database's %(name)s secret is not used: "
+                       "rotate it by changing %(variable)s on every node", field="name", code="secret.from_environment",
+                       variable=secret.variable, name=name)
     now = ctx.clock.now()
     until = now + secret.overlap(ctx.settings) + timedelta(seconds=CACHE_SECONDS)
     t = secrets_table.c
@@ -206,12 +207,14 @@ def describe(ctx: Context) -> list[SecretState]:
 def _known(name: str) -> Secret:
     known = catalogue()
     if name not in known:
-        raise NotFound(f"no secret is named {name!r}; the secrets are {', '.join(known)}", field="name")
+        raise NotFound("no secret is named %(name)r; the secrets are %(known)s", field="name", code="secret.not_found",
+                       name=name, known=", ".join(known))
     return known[name]
 
 
 def _concurrent(name: str) -> Conflict:
-    return Conflict(f"another rotation of {name} ran at the same moment; nothing changed", field="name")
+    return Conflict("another rotation of %(name)s ran at the same moment; nothing changed", field="name",
+                    code="secret.rotated_meanwhile", name=name)
 
 
 def _read_or_create(ctx: Context, name: str) -> tuple[_Version, ...]:

@@ -82,12 +82,12 @@ class SmsNotSent(Exception):
 
 class SmsUnavailable(Unavailable):
     def __init__(self) -> None:
-        super().__init__("no SMS provider is configured", field="phone")
+        super().__init__("no SMS provider is configured", field="phone", code="sms.unavailable")
 
 
 class SmsSendFailed(Unavailable):
     def __init__(self) -> None:
-        super().__init__(SEND_FAILED, field="phone")
+        super().__init__(SEND_FAILED, field="phone", code="sms.send_failed")
 
 
 # EVPERKS_SMS_PROVIDER's names for the built-in providers; their SDKs are imported only when named.
@@ -130,7 +130,7 @@ def phone_or_invalid(raw: str) -> str:
     try:
         return normalize_mobile(raw)
     except InvalidPhone as exc:
-        raise Invalid(str(exc), field="phone") from exc
+        raise Invalid(str(exc), field="phone", code="phone.invalid") from exc
 
 
 def request_code(ctx: Context, *, phone: str) -> SentCode:
@@ -149,15 +149,15 @@ def request_code(ctx: Context, *, phone: str) -> SentCode:
             # BEGIN IMMEDIATE already makes them, so two at the same instant cannot both send.
             conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"evperks.sms:{phone}"))))
         if conn.execute(select(members.c.id).where(members.c.phone == phone)).first():
-            raise Conflict(ALREADY_REGISTERED, field="phone")
+            raise Conflict(ALREADY_REGISTERED, field="phone", code="member.phone_registered")
         c = sms_codes.c
         latest, recent = conn.execute(
             select(func.max(c.created_at), func.count()).where(c.phone == phone, c.created_at > now - timedelta(hours=1))
         ).one()
         if latest is not None and latest > now - RESEND_INTERVAL:
-            raise Conflict(TOO_SOON, field="phone")
+            raise Conflict(TOO_SOON, field="phone", code="sms.too_soon")
         if recent >= MAX_PER_HOUR:
-            raise Conflict(HOURLY_LIMIT, field="phone")
+            raise Conflict(HOURLY_LIMIT, field="phone", code="sms.hourly_limit")
         code_id = conn.execute(insert(sms_codes).values(phone=phone, code_hash=_hash(key, phone, code),
                                                         created_at=now, expires_at=now + CODE_TTL)
                                ).inserted_primary_key[0]
@@ -188,9 +188,9 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
             .order_by(c.created_at.desc(), c.id.desc()).limit(1)
         ).first()
         if row is None:
-            refusal = NO_CODE
+            refusal = Invalid(NO_CODE, field="code", code="sms.no_code")
         elif row.expires_at <= now:
-            refusal = WRONG_CODE
+            refusal = Invalid(WRONG_CODE, field="code", code="sms.wrong_code")
         else:
             # Take an attempt before comparing, in one guarded UPDATE: parallel guesses cannot all read
             # "4 attempts so far" and each get a comparison.
@@ -199,11 +199,12 @@ def check_code(ctx: Context, *, phone: str, code: str) -> str:
                 .values(attempts=c.attempts + 1).returning(c.attempts)
             ).scalar_one_or_none()
             stored = row.code_hash if attempt is not None else None
-            refusal = TOO_MANY_ATTEMPTS if attempt is None or attempt >= MAX_ATTEMPTS else WRONG_CODE
+            refusal = (Invalid(TOO_MANY_ATTEMPTS, field="code", code="sms.too_many_attempts")
+                       if attempt is None or attempt >= MAX_ATTEMPTS else Invalid(WRONG_CODE, field="code", code="sms.wrong_code"))
     # Compared after the commit (the attempt is counted either way), as finding the key may read the database.
     if stored is not None and _hashed_with_an_accepted_key(ctx, stored, phone, code.strip()):
         return phone
-    raise Invalid(refusal, field="code")
+    raise refusal
 
 
 def consume_code(ctx: Context, *, phone: str) -> None:

@@ -61,7 +61,7 @@ def require_station(ctx: Context, station_id: str) -> Station:
     """The station, or NotFound (404) naming it."""
     station = get_station(ctx, station_id)
     if station is None:
-        raise NotFound(f"station {station_id!r} does not exist")
+        raise NotFound("station %(id)r does not exist", code="station.not_found", id=station_id)
     return station
 
 

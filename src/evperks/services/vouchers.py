@@ -86,9 +86,10 @@ def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: Templ
 
     value_changes = sorted(n for n, v in changes.items() if n not in ("name", "enabled") and not same(n, v))
     if value_changes and template_in_use(conn, template_id):
-        error = Conflict("the template is used by a campaign: only its name and enabled flag can change")
-        error.errors = [Reason(name, None, "cannot change while a campaign uses the template") for name in value_changes]
-        raise error
+        raise Conflict.fields([Reason.of(name, "voucher.template_field_locked", "cannot change while a campaign uses the template")
+                               for name in value_changes],
+                              "the template is used by a campaign: only its name and enabled flag can change",
+                              code="voucher.template_in_use")
 
 
 def get_template(ctx: Context, template_id: int) -> VoucherTemplate:
@@ -113,13 +114,13 @@ def issue_manual(
 ) -> list[Voucher]:
     """客服补发: vouchers given by staff, with the reason recorded on each."""
     if not reason.strip():
-        raise Invalid("a reason is required", field="reason")
+        raise Invalid("a reason is required", field="reason", code="reason.required")
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         require_member(conn, member_id)
         template = _template_row(conn, template_id, field="template_id")
         if not template.enabled:
-            raise Conflict("the template is disabled", field="template_id")
+            raise Conflict("the template is disabled", field="template_id", code="voucher.template_disabled")
         ids = issue_from_template(
             conn, ctx, template=template, member_ids=[member_id] * quantity, now=now,
             source_kind="manual", reason=reason.strip(), issued_by=issued_by,
@@ -148,7 +149,8 @@ def issue_from_template(
     try:
         valid_from, valid_until = template_validity_period(template, now, ctx.zone)
     except WindowClosed as exc:
-        raise Conflict(f"template {template.id}'s validity window has ended", field="template_id") from exc
+        raise Conflict("template %(id)s's validity window has ended", field="template_id",
+                       code="voucher.template_window_ended", id=template.id) from exc
     row = {**voucher_snapshot(template, valid_from, valid_until, now=now, source_kind=source_kind, reason=reason,
                               issued_by=issued_by), **(extra or {})}
     result = conn.execute(insert(vouchers).returning(vouchers.c.id), [{**row, "member_id": m} for m in member_ids])
@@ -184,7 +186,7 @@ def template_validity_period(template, issued_at: datetime, zone) -> tuple[datet
 
 def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "system") -> Voucher:
     if not reason.strip():
-        raise Invalid("a reason is required", field="reason")
+        raise Invalid("a reason is required", field="reason", code="reason.required")
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         revoked = conn.execute(
@@ -194,9 +196,10 @@ def revoke_voucher(ctx: Context, *, voucher_id: int, reason: str, actor: str = "
         ).rowcount
         rows = _voucher_rows(conn, [voucher_id])
         if not rows:
-            raise NotFound(f"voucher {voucher_id} does not exist")
+            raise NotFound("voucher %(id)s does not exist", code="voucher.not_found", id=voucher_id)
         if not revoked:
-            raise Conflict(f"the voucher is {rows[0].status} and can no longer be revoked")
+            raise Conflict("the voucher is %(status)s and can no longer be revoked", status=rows[0].status,
+                           code="voucher.already_used" if rows[0].status == "used" else "voucher.already_revoked")
         after = _voucher_out(rows[0], now)
         audit_store.record(conn, actor=actor, action="revoke", target_type="voucher", target_id=voucher_id,
                            before=None, after={"status": "revoked", "reason": reason.strip()}, at=now)
@@ -269,8 +272,9 @@ def _template_row(conn: Connection, template_id: int, *, field: str | None = Non
     row = conn.execute(select(voucher_templates).where(voucher_templates.c.id == template_id)).first()
     if row is None:
         if field:
-            raise Invalid(f"voucher template {template_id} does not exist", field=field)
-        raise NotFound(f"voucher template {template_id} does not exist")
+            raise Invalid("voucher template %(id)s does not exist", field=field, code="voucher.template_missing",
+                          id=template_id)
+        raise NotFound("voucher template %(id)s does not exist", code="voucher.template_not_found", id=template_id)
     return row
 
 
@@ -300,19 +304,20 @@ def _check_stations(conn: Connection, station_ids: tuple[str, ...]) -> None:
     known = set(conn.execute(select(stations.c.id).where(stations.c.id.in_(station_ids))).scalars())
     unknown = [s for s in station_ids if s not in known]
     if unknown:
-        raise Invalid(f"unknown station(s): {', '.join(unknown)}", field="station_ids")
+        raise Invalid("unknown station(s): %(ids)s", field="station_ids", code="station.unknown", ids=", ".join(unknown))
 
 
 def _check_spec(spec: TemplateSpec) -> None:
     problems = template_problems(name=spec.name, face_value_fen=spec.face_value_fen, validity=spec.validity,
                                  min_spend_fen=spec.min_spend_fen)
     if problems:
-        raise Invalid.fields(problems, "The voucher template is invalid: " + ", ".join(f for f, _ in problems))
+        raise Invalid.fields(problems, "The voucher template is invalid: " + ", ".join(p.field for p in problems),
+                             code="voucher.template_invalid")
 
 
 def _check_window_open(validity: Validity, now: datetime) -> None:
     if isinstance(validity, WindowValidity) and validity.end <= now:
-        raise Invalid("the validity window has already ended", field="validity.end")
+        raise Invalid("the validity window has already ended", field="validity.end", code="voucher.window_ended")
 
 
 def _validity_of(row) -> Validity:

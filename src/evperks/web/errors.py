@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.services.errors import ServiceError
 from evperks.web.i18n import locale_of
 from evperks.web.templating import render
@@ -28,7 +29,7 @@ def _status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
     if isinstance(exc, ServiceError):
-        return exc.status
+        return status_of(exc)
     return 400 if isinstance(exc, RequestValidationError) else 500
 
 

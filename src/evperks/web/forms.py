@@ -1,7 +1,7 @@
 """Turning what people type into console forms into the values services take.
 
-Each parser reads one field and raises ``Invalid(message, field=name)``; the messages are English msgids
-that the catalogs translate. ``Fields`` runs several parsers and gathers every refusal, so a form shows
+Each parser reads one field and raises ``Invalid(message, field=name, code=...)``; pages show the code
+translated through ``web.refusals``, never the English message. ``Fields`` runs several parsers and gathers every refusal, so a form shows
 all its mistakes at once. Money is exact (Decimal yuan → integer fen), never float.
 """
 
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from evperks.domain.timecal import EARLIEST, LATEST, as_utc, start_of_local_day, supported
 from evperks.domain.units import MAX_FEN, InvalidEnergy, TooLarge, TooPrecise, kwh_to_wh, scaled_exactly
 from evperks.domain.wallet import yuan
-from evperks.services.errors import Invalid, ServiceError
+from evperks.services.errors import Invalid, Reason, ServiceError
 from evperks.services.member_search import MemberFilter
+from evperks.web import refusals
 from evperks.web.i18n import translations
 
 MAX_INT = 10**9
@@ -36,11 +37,11 @@ def text(value: str | None, field: str, *, required: bool = False, max_length: i
     """Trimmed free text; NUL is refused (PostgreSQL text cannot hold it)."""
     cleaned = (value or "").strip()
     if required and not cleaned:
-        raise Invalid("Required", field=field)
+        raise Invalid("Required", field=field, code="form.required")
     if len(cleaned) > max_length:
-        raise Invalid("Too long", field=field)
+        raise Invalid("Too long", field=field, code="form.too_long", max=max_length)
     if _NUL in cleaned:
-        raise Invalid("Contains a character that is not allowed", field=field)
+        raise Invalid("Contains a character that is not allowed", field=field, code="form.character_not_allowed")
     return cleaned
 
 
@@ -53,17 +54,17 @@ def yuan_to_fen(value: str | None, field: str, *, positive: bool = False) -> int
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        raise Invalid("Enter an amount in yuan, e.g. 12.50", field=field)
+        raise Invalid("Enter an amount in yuan, e.g. 12.50", field=field, code="form.not_yuan")
     if amount < 0:
-        raise Invalid("May not be negative", field=field)
+        raise Invalid("May not be negative", field=field, code="form.negative")
     try:
         fen = scaled_exactly(amount, 2, MAX_FEN)
     except TooLarge as exc:
-        raise Invalid("Too large", field=field) from exc
+        raise Invalid("Too large", field=field, code="form.too_large") from exc
     except TooPrecise as exc:
-        raise Invalid("At most 2 decimals (fen)", field=field) from exc
+        raise Invalid("At most 2 decimals (fen)", field=field, code="form.too_precise_yuan") from exc
     if positive and fen == 0:
-        raise Invalid("Must be greater than 0", field=field)
+        raise Invalid("Must be greater than 0", field=field, code="form.not_positive")
     return fen
 
 
@@ -74,13 +75,16 @@ def kwh(value: str | None, field: str) -> int | None:
     try:
         return kwh_to_wh(value)
     except InvalidEnergy as exc:
-        raise Invalid(_ENERGY_MESSAGES.get(str(exc), "Enter a number of kWh"), field=field) from exc
+        code, message = _ENERGY_REFUSALS[exc.code]
+        raise Invalid(message, field=field, code=code) from exc
 
 
-_ENERGY_MESSAGES = {
-    "may not be negative": "May not be negative",
-    "has at most 3 decimals": "At most 3 decimals",
-    "may not exceed 1000000 kWh": "Too large",
+# The domain's energy refusals (by code) as a form says them: the form's own words, not the API's.
+_ENERGY_REFUSALS = {
+    "energy.not_a_number": ("form.not_kwh", "Enter a number of kWh"),
+    "energy.negative": ("form.negative", "May not be negative"),
+    "energy.too_precise": ("form.too_precise_kwh", "At most 3 decimals"),
+    "energy.too_large": ("form.too_large", "Too large"),
 }
 
 
@@ -90,12 +94,14 @@ def whole_number(value: str | None, field: str, *, minimum: int = 0, maximum: in
         return None
     cleaned = value.strip()
     if not _WHOLE.fullmatch(cleaned):
-        raise Invalid("Enter a whole number", field=field)
+        raise Invalid("Enter a whole number", field=field, code="form.not_whole")
     number = int(cleaned)
+    if number < minimum and minimum == 1:
+        raise Invalid("Must be greater than 0", field=field, code="form.not_positive")
     if number < minimum:
-        raise Invalid("Must be greater than 0" if minimum == 1 else "May not be negative", field=field)
+        raise Invalid("May not be negative", field=field, code="form.negative")
     if number > maximum:
-        raise Invalid("Too large", field=field)
+        raise Invalid("Too large", field=field, code="form.too_large")
     return number
 
 
@@ -103,7 +109,7 @@ def positive_int(value: str | None, field: str, *, maximum: int = MAX_INT) -> in
     """A required whole number ≥ 1."""
     number = whole_number(value, field, minimum=1, maximum=maximum)
     if number is None:
-        raise Invalid("Required", field=field)
+        raise Invalid("Required", field=field, code="form.required")
     return number
 
 
@@ -114,9 +120,9 @@ def local_datetime(value: str | None, field: str, zone: ZoneInfo) -> datetime | 
     try:
         wall = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise Invalid("Enter a date and time", field=field) from exc
+        raise Invalid("Enter a date and time", field=field, code="form.not_datetime") from exc
     if wall.tzinfo is not None or not supported(wall):  # 1970-2199, as the API
-        raise Invalid("Enter a date and time", field=field)
+        raise Invalid("Enter a date and time", field=field, code="form.not_datetime")
     return as_utc(wall, zone)
 
 
@@ -127,9 +133,9 @@ def local_day(value: str | None, field: str) -> date | None:
     try:
         day = date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise Invalid("Enter a date", field=field) from exc
+        raise Invalid("Enter a date", field=field, code="form.not_date") from exc
     if not EARLIEST.date() <= day < LATEST.date():  # 1970-2199, as the API; the day after is still in range
-        raise Invalid("Enter a date", field=field)
+        raise Invalid("Enter a date", field=field, code="form.not_date")
     return day
 
 
@@ -138,7 +144,7 @@ def choice(value: str | None, field: str, options: tuple[str, ...], *, required:
     if _blank(value) and not required:
         return None
     if value not in options:
-        raise Invalid("Choose one of the options", field=field)
+        raise Invalid("Choose one of the options", field=field, code="form.not_an_option")
     return value
 
 
@@ -162,23 +168,31 @@ class Fields:
     """Run parsers, keep every refusal: ``v = fields.take(parser, value, name, ...)`` then ``fields.check()``."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
+        self.reasons: dict[str, Reason] = {}  # the first refusal of each field
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Field → English message of each refusal so far.
+
+        TRANSITIONAL (issue 13): the campaign form still translates these messages itself; every other
+        page shows ``reasons`` through ``error_messages`` (by code)."""
+        return {field: reason.message for field, reason in self.reasons.items()}
 
     def take(self, parse: Callable[..., T], *args, **kwargs) -> T | None:
         try:
             return parse(*args, **kwargs)
         except Invalid as exc:
-            for field, message in [(e.field, e.message) for e in exc.errors]:
-                self.errors.setdefault(field, message)
+            for reason in exc.errors:
+                self.reasons.setdefault(reason.field, reason)
             return None
 
-    def refuse(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
+    def refuse(self, field: str, code: str, message: str, **params: object) -> None:
+        self.reasons.setdefault(field, Reason.of(field, code, message, **params))
 
     def check(self) -> None:
         """Raise one Invalid naming every field refused so far."""
-        if self.errors:
-            raise Invalid.fields(list(self.errors.items()))
+        if self.reasons:
+            raise Invalid.fields(list(self.reasons.values()), code="form.invalid")
 
 
 # --- member search (会员属性查找) -------------------------------------------------------------------
@@ -192,11 +206,11 @@ def member_search(params: Mapping[str, str], zone: ZoneInfo) -> MemberFilter:
     fields = Fields()
     phone = fields.take(text, params.get("phone"), "phone", max_length=11)
     if phone and not (phone.isdigit() and phone.isascii()):
-        fields.refuse("phone", "Digits only")
+        fields.refuse("phone", "form.digits_only", "Digits only")
     day_from = fields.take(local_day, params.get("registered_from"), "registered_from")
     day_to = fields.take(local_day, params.get("registered_to"), "registered_to")
     if day_from and day_to and day_to < day_from:
-        fields.refuse("registered_to", "Must not be before the start")
+        fields.refuse("registered_to", "form.end_before_start", "Must not be before the start")
     flt = MemberFilter(
         phone=phone or None,
         registered_from=start_of_local_day(day_from, zone) if day_from else None,
@@ -214,11 +228,14 @@ def member_search(params: Mapping[str, str], zone: ZoneInfo) -> MemberFilter:
 # --- showing refusals -----------------------------------------------------------------------------
 
 def error_messages(exc: ServiceError, locale: str, rename: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Field → translated message, with service field names mapped to the form's (``face_value_fen`` →
-    ``face_value``); an error naming no field is kept under ``""`` for the top of the form."""
+    """Field → the refusal in the reader's language (by its code), with service field names mapped to the
+    form's (``face_value_fen`` → ``face_value``); an error naming no field is kept under ``""`` for the top
+    of the form."""
     gettext = translations(locale).gettext
     rename = rename or {}
+    if not exc.errors:
+        return {"": refusals.say_error(exc, gettext)}
     found: dict[str, str] = {}
-    for field, message in [(e.field, e.message) for e in exc.errors] or [("", exc.detail)]:
-        found.setdefault(rename.get(field, field), gettext(message))
+    for reason in exc.errors:
+        found.setdefault(rename.get(reason.field, reason.field), refusals.say(reason, gettext))
     return found

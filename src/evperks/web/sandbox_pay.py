@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from evperks.api.deps import CtxDep
+from evperks.api.errors import status_of
 from evperks.api.params import PathId
 from evperks.services import payments, wallet
 from evperks.services.errors import NotFound, ServiceError
@@ -53,7 +54,7 @@ def pay(request: Request, order_no: PathId, token: Annotated[str, Form(max_lengt
     try:
         payments.receive_notification(ctx, provider, headers, body)
     except ServiceError as exc:
-        return _page(request, "failed", recharge=recharge, error=exc.detail, status=exc.status)
+        return _page(request, "failed", recharge=recharge, error=exc.detail, status=status_of(exc))
     return RedirectResponse(_safe_next(next) or f"/pay/sandbox/{order_no}", status_code=303)
 
 

@@ -107,7 +107,7 @@ def member_filter(ctx, *, registered_from, registered_to, min_total_kwh, **rest)
     try:
         min_total_wh = kwh_to_wh(min_total_kwh) if min_total_kwh is not None else None
     except InvalidEnergy as exc:
-        raise Invalid(str(exc), field="min_total_kwh") from exc
+        raise Invalid(str(exc), field="min_total_kwh", code=exc.code) from exc
     return MemberFilter(
         registered_from=as_utc(registered_from, ctx.zone) if registered_from else None,
         registered_to=as_utc(registered_to, ctx.zone) if registered_to else None,

@@ -14,6 +14,7 @@ from evperks.api import schemas_wallet as sw
 from evperks.api.errors import problem
 from evperks.api.responses import json_response
 from evperks.services import payments
+from evperks.services.errors import Reason
 from evperks.services.payments import NotificationRefused, SandboxProvider
 
 router = APIRouter(tags=["payments (sandbox)"])
@@ -35,5 +36,6 @@ async def sandbox_notify(request: Request) -> Response:
     try:
         result = await run_in_threadpool(payments.receive_notification, ctx, provider, dict(request.headers), body)
     except NotificationRefused as exc:
-        return problem(request, 401, str(exc), [("X-Sandbox-Signature", "missing or wrong")])
+        return problem(request, 401, str(exc), [Reason("X-Sandbox-Signature", "payment.signature_invalid", "missing or wrong")],
+                       code="payment.signature_invalid")
     return json_response(result, zone=ctx.zone)

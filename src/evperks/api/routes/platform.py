@@ -109,7 +109,7 @@ def _order(body: schemas.QuoteIn, ctx) -> ChargeOrder:
     try:
         energy_wh = kwh_to_wh(body.energy_kwh)
     except InvalidEnergy as exc:
-        raise Invalid(str(exc), field="energy_kwh") from exc
+        raise Invalid(str(exc), field="energy_kwh", code=exc.code) from exc
     return ChargeOrder(
         order_no=getattr(body, "order_no", None),
         member_id=body.member_id,

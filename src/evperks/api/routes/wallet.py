@@ -91,15 +91,15 @@ def refund_wallet(member_id: PathId, body: sw.RefundIn, ctx: CtxDep) -> Response
     via = body.via or ("wechat" if ctx.settings.effective_payment_provider == "wechat" else "outside")
     if via == "wechat":
         if not ctx.settings.wechat_pay_enabled:
-            raise Invalid("WeChat Pay is not configured here", field="via")
+            raise Invalid("WeChat Pay is not configured here", field="via", code="wechat_pay.not_configured")
         if not body.refund_no:
-            raise Invalid("is required for a refund through WeChat Pay", field="refund_no")
+            raise Invalid("is required for a refund through WeChat Pay", field="refund_no", code="refund.refund_no_required")
         refund, created = refund_through_provider(ctx, member_id=member_id, amount_fen=body.amount_fen,
                                                   reason=body.reason, refund_no=body.refund_no, order_no=body.order_no,
                                                   created_by="api")
     else:
         if body.order_no:
-            raise Invalid("only refunds through WeChat Pay name a recharge", field="order_no")
+            raise Invalid("only refunds through WeChat Pay name a recharge", field="order_no", code="refund.order_no_not_expected")
         refund, created = wallet.refund_wallet(ctx, member_id=member_id, amount_fen=body.amount_fen, reason=body.reason,
                                                refund_no=body.refund_no, created_by="api")
     return json_response(refund, zone=ctx.zone, status=201 if created else 200)

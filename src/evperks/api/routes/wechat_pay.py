@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from evperks.api.errors import problem
 from evperks.services.context import Context
+from evperks.services.errors import Reason
 from evperks.services.payments import Notification, NotificationRefused, wechat_for
 from evperks.services.wallet.provider_refunds import finish_refund
 from evperks.services.wallet.recharges import confirm_recharge
@@ -34,7 +35,8 @@ async def wechat_notify(request: Request) -> Response:
     try:
         await run_in_threadpool(_apply, ctx, dict(request.headers), body)
     except NotificationRefused as exc:
-        return problem(request, 401, str(exc), [("Wechatpay-Signature", "missing, wrong or outside the window")])
+        return problem(request, 401, str(exc), [Reason("Wechatpay-Signature", "payment.signature_invalid",
+                                                       "missing, wrong or outside the window")], code="payment.signature_invalid")
     return Response(status_code=204)
 
 

@@ -104,7 +104,8 @@ class _Client(WeChatPay):
         if not (settings.wechat_public_key and settings.wechat_public_key_id) and not settings.wechat_cert_dir:
             missing.append("EVPERKS_WECHAT_PUBLIC_KEY and _ID, or EVPERKS_WECHAT_CERT_DIR")
         if missing:
-            raise Unavailable("WeChat Pay is not configured: " + ", ".join(missing))
+            raise Unavailable("WeChat Pay is not configured: %(missing)s", code="wechat_pay.not_configured",
+                              missing=", ".join(missing))
         # What WeChatPay.__init__ sets, with our Core in place of the library's.
         self._type = WeChatPayType.JSAPI
         self._mchid = settings.wechat_mchid

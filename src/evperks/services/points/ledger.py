@@ -35,11 +35,12 @@ def adjust(
     spending; more than the member's valid points is a conflict)."""
     now = ctx.clock.now()
     if points == 0:
-        raise Invalid("must not be zero", field="points")
+        raise Invalid("must not be zero", field="points", code="points.zero")
     if granted_at is not None and granted_at > now:
-        raise Invalid("may not lie in the future", field="granted_at")
+        raise Invalid("may not lie in the future", field="granted_at", code="time.in_future")
     if granted_at is not None and points < 0:
-        raise Invalid("only a grant (points > 0) has a grant time", field="granted_at")
+        raise Invalid("only a grant (points > 0) has a grant time", field="granted_at",
+                      code="points.grant_time_without_grant")
     with ctx.db.write() as conn:
         lock_member(conn, member_id)
         if points > 0:
@@ -62,7 +63,7 @@ def member_points(ctx: Context, member_id: str) -> MemberPoints:
     with ctx.db.read() as conn:
         balance = conn.execute(select(members.c.points_balance).where(members.c.id == member_id)).scalar_one_or_none()
         if balance is None:
-            raise NotFound(f"member {member_id!r} does not exist")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
         reminder_days = load_settings(conn).reminder_days
         lots = conn.execute(
             select(L.id, L.points, L.remaining, L.granted_at, L.expires_at)

@@ -14,7 +14,7 @@ from evperks.domain.points_expiry import InvalidRule, rule_from_dict, rule_to_di
 from evperks.domain.timecal import local_midnight_after
 from evperks.services import audit
 from evperks.services.context import Context
-from evperks.services.errors import Invalid
+from evperks.services.errors import Invalid, Reason
 from evperks.services.points.results import Earning, PointsSettingsView, Redemption
 from evperks.services.points.settings_store import (
     DEFAULT_EARNING,
@@ -48,13 +48,14 @@ def put_settings(
         try:
             new_rule = rule_from_dict(expiry)
         except InvalidRule as exc:
-            raise Invalid(exc.message, field=f"expiry.{exc.field}") from exc
+            reason = Reason(f"expiry.{exc.field}", exc.reason.code, exc.reason.message, exc.reason.params)
+            raise Invalid.fields([reason], reason.message, code=reason.code) from exc
     if reminder_days is not None and not 0 <= reminder_days <= 365:
-        raise Invalid("must be from 0 to 365", field="reminder_days")
+        raise Invalid("must be from 0 to 365", field="reminder_days", code="points.reminder_days_range")
     if redemption is not None:
         redemption = {**DEFAULT_REDEMPTION, **redemption}
         if redemption["max_points"] is not None and redemption["max_points"] < redemption["min_points"]:
-            raise Invalid("must not be below min_points", field="redemption.max_points")
+            raise Invalid("must not be below min_points", field="redemption.max_points", code="points.max_below_min")
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         apply_due_rule(conn, ctx, now=now)  # a change that came due but was not yet applied is the rule in force now
@@ -117,4 +118,5 @@ def _check_stations(conn: Connection, station_ids: list[str]) -> None:
     known = set(conn.execute(select(stations.c.id).where(stations.c.id.in_(station_ids))).scalars())
     missing = sorted(set(station_ids) - known)
     if missing:
-        raise Invalid(f"unknown stations: {', '.join(missing)}", field="redemption.station_ids")
+        raise Invalid("unknown station(s): %(ids)s", field="redemption.station_ids", code="station.unknown",
+                      ids=", ".join(missing))

@@ -86,7 +86,7 @@ def spend(
         .with_for_update()
     ).all()
     if sum(lot.remaining for lot in lots) < points:
-        raise Conflict("the member does not have that many valid points", field="points")
+        raise Conflict("the member does not have that many valid points", field="points", code="points.not_enough")
     left = points
     for lot in lots:
         take = min(left, lot.remaining)
@@ -94,7 +94,7 @@ def spend(
             update(points_lots).where(L.id == lot.id, L.remaining >= take).values(remaining=L.remaining - take)
         ).rowcount
         if taken != 1:  # impossible under the member lock; never let a lot go negative regardless
-            raise Conflict("the member's points changed meanwhile", field="points")
+            raise Conflict("the member's points changed meanwhile", field="points", code="points.changed_meanwhile")
         left -= take
         if left == 0:
             break
@@ -113,8 +113,8 @@ def _change_balance(conn: Connection, member_id: str, delta: int) -> int:
     ).scalar_one_or_none()
     if balance is None:
         if conn.execute(select(m.id).where(m.id == member_id)).first() is None:
-            raise NotFound(f"member {member_id!r} does not exist")
-        raise Conflict("the points balance may not go negative", field="points")
+            raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
+        raise Conflict("the points balance may not go negative", field="points", code="points.balance_negative")
     return balance
 
 

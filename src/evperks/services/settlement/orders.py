@@ -20,7 +20,7 @@ def get_order(ctx: Context, order_no: str) -> SettledOrder:
     with ctx.db.read() as conn:
         row = conn.execute(_ORDER, {"order_no": order_no}).first()
         if row is None:
-            raise NotFound(f"charge order {order_no!r} does not exist")
+            raise NotFound("charge order %(order_no)r does not exist", code="order.not_found", order_no=order_no)
         refunds = _refunds_of(conn, order_no)
     refunded_fen = sum(refund["amount_fen"] for refund in refunds)
     status = order_status(paid_fen=row.wallet_paid_fen + row.due_fen, refunded_fen=refunded_fen)

@@ -102,12 +102,13 @@ def settle(ctx: Context, order: ChargeOrder) -> tuple[SettlementBody, bool]:
 
 def _check_times(ctx: Context, order: ChargeOrder, now: datetime) -> None:
     if order.end_time > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
-        raise Invalid("may not lie in the future", field="end_time")
+        raise Invalid("may not lie in the future", field="end_time", code="time.in_future")
     if order.start_time > order.end_time:
-        raise Invalid("must not be after end_time", field="start_time")
+        raise Invalid("must not be after end_time", field="start_time", code="settlement.start_after_end")
     longest = ctx.settings.max_session_hours
     if order.end_time - order.start_time > timedelta(hours=longest):
-        raise Invalid(f"the session may last at most {longest} hours (EVPERKS_MAX_SESSION_HOURS)", field="end_time")
+        raise Invalid("the session may last at most %(hours)s hours (EVPERKS_MAX_SESSION_HOURS)", field="end_time",
+                      code="settlement.session_too_long", hours=longest)
 
 
 def _replay(conn: Connection, order: ChargeOrder) -> SettlementBody | None:
@@ -115,7 +116,8 @@ def _replay(conn: Connection, order: ChargeOrder) -> SettlementBody | None:
     if row is None:
         return None
     if row.fingerprint != order.fingerprint():
-        raise Conflict("this order_no was already settled with different content", field="order_no")
+        raise Conflict("this order_no was already settled with different content", field="order_no",
+                       code="settlement.order_no_reused")
     return SettlementBody.stored(row.result)
 
 
@@ -126,9 +128,9 @@ def _lookup_params(order: ChargeOrder) -> dict:
 def _known_member_at_known_station(row):
     """The looked-up member row; an unknown member is refused first, then an unknown station."""
     if row is None:
-        raise Invalid("no member has this id", field="member_id")
+        raise Invalid("no member has this id", field="member_id", code="member.unknown")
     if not row.station_known:
-        raise Invalid("no station has this id", field="station_id")
+        raise Invalid("no station has this id", field="station_id", code="station.unknown_id")
     return row
 
 

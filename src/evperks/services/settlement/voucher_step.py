@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from evperks.db.tables import vouchers
 from evperks.db.types import UTCDateTime
-from evperks.domain.vouchers import DeductionType, VoucherTerms, best_voucher, deduction_fen, refusal
+from evperks.domain.vouchers import REFUSAL_CODES, DeductionType, VoucherTerms, best_voucher, deduction_fen, refusal
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.settlement.order import AUTO
@@ -52,19 +52,19 @@ class VoucherStep:
             return
         used = conn.execute(_USE, {"v_id": s.breakdown.voucher_id, "order_no": s.order.order_no, "at": s.now}).rowcount
         if used != 1:  # impossible while the member row is locked; never spend a voucher twice regardless
-            raise Conflict("the voucher was used by another order", field="voucher_id")
+            raise Conflict("the voucher was used by another order", field="voucher_id", code="voucher.used_meanwhile")
 
 
 def _named_voucher(conn: Connection, s: Settlement, voucher_id: int) -> VoucherTerms:
     row = conn.execute(_NAMED, {"voucher_id": voucher_id, "member_id": s.order.member_id}).first()
     if row is None:
-        raise Invalid("this member has no such voucher", field="voucher_id")
+        raise Invalid("this member has no such voucher", field="voucher_id", code="voucher.not_owned")
     if row.status not in _SPENDABLE:
-        raise Conflict(f"the voucher is {row.status}", field="voucher_id")
+        raise Conflict("the voucher is %(status)s", field="voucher_id", code="voucher.not_spendable", status=row.status)
     terms = _terms(row)
     reason = refusal(terms, s.amounts)
     if reason is not None:
-        raise Invalid(reason.value, field="voucher_id")
+        raise Invalid(reason.value, field="voucher_id", code=REFUSAL_CODES[reason])
     return terms
 
 

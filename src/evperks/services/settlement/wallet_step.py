@@ -25,4 +25,4 @@ class WalletStep:
         balance = post_entry(conn, member_id=s.order.member_id, amount_fen=-paid, kind="payment",
                              ref=s.order.order_no, now=s.now)
         if balance is None:  # impossible while the member row is locked; never overdraw regardless
-            raise Conflict("the wallet balance changed during settlement", field="use_wallet")
+            raise Conflict("the wallet balance changed during settlement", field="use_wallet", code="wallet.balance_changed")

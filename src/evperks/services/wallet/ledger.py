@@ -36,9 +36,9 @@ def checked_refund(amount_fen: int, reason: str) -> str:
     """The reason, trimmed; 422 for an empty reason or an amount that is not positive."""
     reason = reason.strip()
     if not reason:
-        raise Invalid("a reason is required", field="reason")
+        raise Invalid("a reason is required", field="reason", code="reason.required")
     if amount_fen <= 0:
-        raise Invalid("must be greater than 0", field="amount_fen")
+        raise Invalid("must be greater than 0", field="amount_fen", code="wallet.amount_not_positive")
     return reason
 
 
@@ -65,13 +65,15 @@ def refund_wallet(
             through_provider = conn.execute(select(provider_refunds.c.refund_no)
                                             .where(provider_refunds.c.refund_no == ref)).first()
             if through_provider or (earlier.member_id, -earlier.amount_fen) != (member_id, amount_fen):
-                raise Conflict("this refund_no was already used with different content", field="refund_no")
+                raise Conflict("this refund_no was already used with different content", field="refund_no",
+                               code="wallet.refund_no_reused")
             return _refund_out(earlier), False
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=ref, now=now,
                              reason=reason, created_by=created_by)
         if balance is None:
             current = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == member_id)).scalar_one()
-            raise Conflict(f"exceeds the wallet balance of {current} fen", field="amount_fen")
+            raise Conflict("exceeds the wallet balance of %(balance)s fen", field="amount_fen", code="wallet.balance_exceeded",
+                           balance=current)
         row = conn.execute(
             select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
         ).one()

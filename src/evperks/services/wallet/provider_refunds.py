@@ -51,17 +51,20 @@ def refund_through_provider(
         earlier = _refund(conn, refund_no)
         if earlier is not None:
             if (earlier.member_id, earlier.amount_fen) != (member_id, amount_fen) or order_no not in (None, earlier.order_no):
-                raise Conflict("this refund_no was already used with different content", field="refund_no")
+                raise Conflict("this refund_no was already used with different content", field="refund_no",
+                           code="wallet.refund_no_reused")
             return _refund_view(conn, earlier), False
         if conn.execute(select(wallet_ledger.c.id).where(wallet_ledger.c.kind == "refund",
                                                          wallet_ledger.c.ref == refund_no)).first():
-            raise Conflict("this refund_no was already used with different content", field="refund_no")
+            raise Conflict("this refund_no was already used with different content", field="refund_no",
+                               code="wallet.refund_no_reused")
         recharge = _recharge_to_refund(conn, member_id, amount_fen, order_no)
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=refund_no, now=now,
                              reason=reason, created_by=created_by)
         if balance is None:
             current = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == member_id)).scalar_one()
-            raise Conflict(f"exceeds the wallet balance of {current} fen", field="amount_fen")
+            raise Conflict("exceeds the wallet balance of %(balance)s fen", field="amount_fen", code="wallet.balance_exceeded",
+                           balance=current)
         conn.execute(insert(provider_refunds).values(
             refund_no=refund_no, member_id=member_id, order_no=recharge.order_no, provider="wechat",
             amount_fen=amount_fen, status="pending", reason=reason, created_by=created_by, created_at=now))
@@ -86,7 +89,7 @@ def finish_refund(ctx: Context, event: RefundEvent) -> Refund:
     with ctx.db.write() as conn:
         refund = _refund(conn, event.refund_no)
         if refund is None:
-            raise NotFound(f"refund {event.refund_no!r} does not exist")
+            raise NotFound("refund %(refund_no)r does not exist", code="refund.not_found", refund_no=event.refund_no)
         if event.status == "pending":
             return _refund_view(conn, refund)
         lock_member(conn, refund.member_id)
@@ -135,7 +138,7 @@ def get_refund(ctx: Context, refund_no: str) -> Refund:
     with ctx.db.read() as conn:
         refund = _refund(conn, refund_no)
         if refund is None:
-            raise NotFound(f"refund {refund_no!r} does not exist")
+            raise NotFound("refund %(refund_no)r does not exist", code="refund.not_found", refund_no=refund_no)
         return _refund_view(conn, refund)
 
 
@@ -152,9 +155,11 @@ def _recharge_to_refund(conn: Connection, member_id: str, amount_fen: int, order
     if order_no is not None:
         row = conn.execute(stmt.where(recharges.c.order_no == order_no)).first()
         if row is None:
-            raise Invalid("is not a paid WeChat Pay recharge of this member", field="order_no")
+            raise Invalid("is not a paid WeChat Pay recharge of this member", field="order_no",
+                          code="refund.not_a_paid_recharge")
         if row.amount_fen - row.refunded < amount_fen:
-            raise Conflict(f"the recharge has {row.amount_fen - row.refunded} fen left to refund", field="amount_fen")
+            raise Conflict("the recharge has %(left)s fen left to refund", field="amount_fen", code="refund.exceeds_recharge",
+                           left=int(row.amount_fen - row.refunded))  # a SUM: Decimal on PostgreSQL
         return row
     row = conn.execute(
         stmt.where(recharges.c.amount_fen - refunded >= amount_fen)
@@ -162,7 +167,7 @@ def _recharge_to_refund(conn: Connection, member_id: str, amount_fen: int, order
     ).first()
     if row is None:
         raise Conflict("no paid WeChat Pay recharge of this member has this much left to refund; split the refund"
-                       " or name the recharge (order_no)", field="amount_fen")
+                       " or name the recharge (order_no)", field="amount_fen", code="refund.no_recharge_covers_amount")
     return row
 
 

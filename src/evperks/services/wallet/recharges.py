@@ -39,10 +39,10 @@ def create_recharge(ctx: Context, *, order_no: str, member_id: str, amount_fen: 
         existing = recharge_row(conn, order_no)
         if existing is None:
             if conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-                raise Invalid("no member has this id", field="member_id")
+                raise Invalid("no member has this id", field="member_id", code="member.unknown")
             reason = recharge_refusal(read_rules(conn), amount_fen)
             if reason is not None:
-                raise Invalid(reason, field="amount_fen")
+                raise Invalid.fields([reason], reason.message, code=reason.code)
             inserted = conn.execute(
                 insert_for(conn, recharges)
                 .values(order_no=order_no, member_id=member_id, amount_fen=amount_fen, status="pending",
@@ -54,7 +54,8 @@ def create_recharge(ctx: Context, *, order_no: str, member_id: str, amount_fen: 
                 return recharge_view(recharge_row(conn, order_no), provider=provider), True
             existing = recharge_row(conn, order_no)  # a parallel request with this order_no committed first
         if (existing.member_id, existing.amount_fen) != (member_id, amount_fen):
-            raise Conflict("this order_no was already used with different content", field="order_no")
+            raise Conflict("this order_no was already used with different content", field="order_no",
+                           code="recharge.order_no_reused")
         return recharge_view(existing, provider=provider), False
 
 
@@ -62,7 +63,7 @@ def get_recharge(ctx: Context, order_no: str) -> RechargeDetail:
     with ctx.db.read() as conn:
         row = recharge_row(conn, order_no)
         if row is None:
-            raise NotFound(f"recharge {order_no!r} does not exist")
+            raise NotFound("recharge %(order_no)r does not exist", code="recharge.not_found", order_no=order_no)
         brought = vouchers_by_recharge(conn, row.member_id, [order_no]).get(order_no, [])
     return recharge_view(row, provider=provider_for(ctx), vouchers=brought)
 
@@ -81,7 +82,7 @@ def confirm_recharge(
     by another transaction 409."""
     now = ctx.clock.now()
     if paid_at is not None and paid_at > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
-        raise Invalid("may not lie in the future", field="paid_at")
+        raise Invalid("may not lie in the future", field="paid_at", code="time.in_future")
     with ctx.db.write() as conn:
         return _confirm(conn, ctx, order_no, provider_txn_id, amount_fen, paid_at or now, now)
 
@@ -90,22 +91,25 @@ def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_
              paid_at: datetime, now: datetime) -> Confirmed:
     recharge = recharge_row(conn, order_no)
     if recharge is None:
-        raise NotFound(f"recharge {order_no!r} does not exist")
+        raise NotFound("recharge %(order_no)r does not exist", code="recharge.not_found", order_no=order_no)
     if amount_fen is not None and amount_fen != recharge.amount_fen:
-        raise Conflict(f"the recharge is for {recharge.amount_fen} fen, not {amount_fen}", field="amount_fen")
+        raise Conflict("the recharge is for %(expected)s fen, not %(given)s", field="amount_fen",
+                       code="recharge.amount_differs", expected=recharge.amount_fen, given=amount_fen)
     lock_member(conn, recharge.member_id)
     recharge = recharge_row(conn, order_no)  # as committed by whoever held the lock before us
     if recharge.status == "cancelled":
-        raise Conflict("the recharge was cancelled", field="order_no")
+        raise Conflict("the recharge was cancelled", field="order_no", code="recharge.cancelled")
     if recharge.status == "paid":
         if recharge.provider_txn_id != txn_id:
-            raise Conflict("the recharge was already paid by another provider transaction", field="provider_txn_id")
+            raise Conflict("the recharge was already paid by another provider transaction", field="provider_txn_id",
+                           code="recharge.paid_by_another_transaction")
         return Confirmed.stored(recharge.result)
     other = conn.execute(
         select(recharges.c.order_no).where(recharges.c.provider_txn_id == txn_id, recharges.c.order_no != order_no)
     ).first()
     if other is not None:
-        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id")
+        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id",
+                       code="recharge.transaction_reused")
     balance, rewards = _credit_wallet_then_run_recharge_campaigns(conn, ctx, recharge, now)
     result = Confirmed(order_no=order_no, status="paid", amount_fen=recharge.amount_fen, wallet_balance_fen=balance,
                        rewards=rewards)
@@ -119,9 +123,10 @@ def _confirm(conn: Connection, ctx: Context, order_no: str, txn_id: str, amount_
         # provider_txn_id is UNIQUE: a parallel confirmation of ANOTHER recharge (under another member's
         # lock, so the check above could not see it) paid with this transaction first. The raise undoes
         # the credit with the rest of this transaction.
-        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id") from exc
+        raise Conflict("this provider transaction already paid another recharge", field="provider_txn_id",
+                       code="recharge.transaction_reused") from exc
     if changed != 1:  # impossible while the member row is locked; the raise undoes the credit regardless
-        raise Conflict("the recharge is no longer pending", field="order_no")
+        raise Conflict("the recharge is no longer pending", field="order_no", code="recharge.no_longer_pending")
     return result
 
 
@@ -164,9 +169,9 @@ def mark_cancelled(ctx: Context, order_no: str) -> Recharge:
         ).rowcount
         row = recharge_row(conn, order_no)
         if row is None:
-            raise NotFound(f"recharge {order_no!r} does not exist")
+            raise NotFound("recharge %(order_no)r does not exist", code="recharge.not_found", order_no=order_no)
         if not changed and row.status == "paid":
-            raise Conflict("the recharge is paid; refund the wallet instead", field="order_no")
+            raise Conflict("the recharge is paid; refund the wallet instead", field="order_no", code="recharge.already_paid")
     return recharge_view(row, provider=provider_for(ctx))
 
 

@@ -28,7 +28,8 @@ def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list
     rules = StoredValueRules(min_recharge_fen, tuple(denominations_fen), allow_custom_amount)
     problems = settings_problems(rules)
     if problems:
-        raise Invalid.fields(problems, "The stored-value settings are invalid: " + ", ".join(f for f, _ in problems))
+        raise Invalid.fields(problems, "The stored-value settings are invalid: " + ", ".join(p.field for p in problems),
+                             code="wallet.settings_invalid")
     rules = StoredValueRules(min_recharge_fen, tuple(sorted(denominations_fen)), allow_custom_amount)
     now = ctx.clock.now()
     values = {"min_recharge_fen": rules.min_recharge_fen, "denominations_fen": list(rules.denominations_fen),

@@ -38,9 +38,9 @@ def start_payment(ctx: Context, *, order_no: str, member_id: str, in_wechat: boo
                                                    recharges.c.member_id == member_id)).first()
         openid = conn.execute(select(members.c.wechat_openid).where(members.c.id == member_id)).scalar()
     if row is None or row.provider != "wechat":
-        raise NotFound(f"recharge {order_no!r} does not exist")
+        raise NotFound("recharge %(order_no)r does not exist", code="recharge.not_found", order_no=order_no)
     if row.status != "pending":
-        raise Conflict(f"the recharge is {row.status}", field="order_no")
+        raise Conflict("the recharge is %(status)s", field="order_no", code="recharge.not_pending", status=row.status)
     expire_at = row.created_at + timedelta(minutes=ctx.settings.wechat_close_after_minutes)
     provider = wechat_for(ctx)
     try:
@@ -79,7 +79,8 @@ def close_at_provider(ctx: Context, order_no: str) -> None:
     try:
         state = provider.query(order_no)
         if _confirm_if_paid(ctx, state):
-            raise Conflict("the recharge was paid at WeChat Pay; refund the wallet instead", field="order_no")
+            raise Conflict("the recharge was paid at WeChat Pay; refund the wallet instead", field="order_no",
+                           code="recharge.paid_at_provider")
         if state.state != "NOT_FOUND":  # never prepaid: nothing to close there
             provider.close(order_no)
     except WechatPayError as exc:
@@ -130,4 +131,4 @@ def _confirm_if_paid(ctx: Context, state: TradeState) -> bool:
 
 
 def _unavailable(exc: WechatPayError) -> Unavailable:
-    return Unavailable(f"WeChat Pay: {exc}")
+    return Unavailable("WeChat Pay: %(error)s", code="wechat_pay.failed", error=str(exc))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.api.params import IntId
 from evperks.domain.campaigns import Status
 from evperks.services import vouchers
@@ -104,7 +105,7 @@ def _create(request: Request, staff: Staff, data) -> Response:
         )
     except ServiceError as exc:
         return form_page(request, staff, form, errors=refusal_messages(exc, staff.locale, form.renamed_errors()),
-                         status=exc.status)
+                         status=status_of(exc))
     if data.get("then") == "publish":
         return publish(request, staff, campaign["id"], form=form)
     # The manual's order: a type with members goes on to 绑定会员, its 下一步 back to the plan.
@@ -144,7 +145,7 @@ def _update(request: Request, staff: Staff, campaign_id: int, data) -> Response:
     try:
         lifecycle.update_campaign(ctx, campaign_id, changes=fields, actor=staff.username)
     except ServiceError as exc:
-        return form_page(request, staff, form, campaign=campaign, status=exc.status,
+        return form_page(request, staff, form, campaign=campaign, status=status_of(exc),
                          errors=refusal_messages(exc, staff.locale, form.renamed_errors()))
     if data.get("then") == "publish":
         return publish(request, staff, campaign_id, form=form)
@@ -165,7 +166,7 @@ def _update_published(request: Request, staff: Staff, campaign: dict, typed: Cam
     try:
         lifecycle.update_campaign(ctx, campaign["id"], changes=changes, actor=staff.username)
     except ServiceError as exc:
-        return form_page(request, staff, form, campaign=campaign, status=exc.status,
+        return form_page(request, staff, form, campaign=campaign, status=status_of(exc),
                          errors=refusal_messages(exc, staff.locale, {}))
     return redirect(f"{detail_path(campaign['id'])}?done=updated")
 
@@ -231,7 +232,7 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
                          errors=refusal_messages(exc, staff.locale, form.renamed_errors()),
                          flash=say(staff, "The campaign cannot be published yet: see the fields marked below."))
     except ServiceError as exc:  # not a draft any more
-        return detail_page(request, staff, campaign_id, status=exc.status,
+        return detail_page(request, staff, campaign_id, status=status_of(exc),
                            refusal=say(staff, "Only a draft can be published."))
     return redirect(f"{detail_path(campaign_id)}?done=published")
 
@@ -243,7 +244,7 @@ def stop_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Re
     except NotFound:
         return no_such_campaign(request, staff)
     except ServiceError as exc:  # a draft, or ended already
-        return detail_page(request, staff, campaign_id, status=exc.status,
+        return detail_page(request, staff, campaign_id, status=status_of(exc),
                            refusal=say(staff, "Only a scheduled or running campaign can be stopped."))
     return redirect(f"{detail_path(campaign_id)}?done=stopped")
 

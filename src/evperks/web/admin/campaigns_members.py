@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.api.params import IntId
 from evperks.domain.campaigns import Status
 from evperks.services import members
@@ -109,7 +110,7 @@ def _change_binding(request: Request, staff: Staff, campaign_id: int, change, da
     except NotFound:
         return no_such_campaign(request, staff)
     except ServiceError as exc:
-        return _members_page(request, staff, campaign_id, data, status=exc.status, refusal=_refusal(exc, gettext))
+        return _members_page(request, staff, campaign_id, data, status=status_of(exc), refusal=_refusal(exc, gettext))
     if isinstance(outcome, str):
         return _members_page(request, staff, campaign_id, data, status=422, refusal=gettext(outcome))
     return redirect(f"{detail_path(campaign_id)}/members?{urlencode({**_given(_search_of(data)), **outcome})}")

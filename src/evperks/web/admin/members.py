@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.api.params import IntId, PathId
 from evperks.services import admin_views, members, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
@@ -94,7 +95,7 @@ def _refused(request: Request, staff: Staff, member_id: str, exc: ServiceError, 
     errors = forms.error_messages(exc, staff.locale, rename)
     problem = errors.pop("", None)
     values = {**NEW_FORMS, **{k: v for k, v in form.items() if k != "csrf_token"}}
-    return member_page(request, staff, member_id, status=exc.status, values=values, errors=errors, problem=problem,
+    return member_page(request, staff, member_id, status=status_of(exc), values=values, errors=errors, problem=problem,
                        tab=tab)
 
 
@@ -152,7 +153,7 @@ def _revoke(request: Request, member_id: str, voucher_id: int, staff: Staff, for
     try:
         reason = forms.text(form.get("reason"), field, required=True, max_length=500)
         if not admin_views.voucher_belongs_to(request.app.state.ctx, voucher_id, member_id):
-            raise NotFound(f"voucher {voucher_id} does not exist")
+            raise NotFound("voucher %(id)s does not exist", code="voucher.not_found", id=voucher_id)
         vouchers.revoke_voucher(request.app.state.ctx, voucher_id=voucher_id, reason=reason, actor=staff.username)
     except NotFound:
         return missing(request, staff, nav="members")

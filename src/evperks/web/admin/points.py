@@ -92,20 +92,20 @@ def rate(value: str | None, field: str) -> Decimal:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise Invalid("Enter a number, e.g. 1 or 0.5", field=field)
+        raise Invalid("Enter a number, e.g. 1 or 0.5", field=field, code="form.not_a_number")
     if number < 0:
-        raise Invalid("May not be negative", field=field)
+        raise Invalid("May not be negative", field=field, code="form.negative")
     if number > MAX_RATE:
-        raise Invalid("Too large", field=field)
+        raise Invalid("Too large", field=field, code="form.too_large")
     if number != number.quantize(Decimal("0.0001")):
-        raise Invalid("At most 4 decimals", field=field)
+        raise Invalid("At most 4 decimals", field=field, code="form.too_precise_rate")
     return number
 
 
 def _required_number(value: str | None, field: str, minimum: int, maximum: int) -> int:
     number = forms.whole_number(value, field, minimum=minimum, maximum=maximum)
     if number is None:
-        raise Invalid("Required", field=field)
+        raise Invalid("Required", field=field, code="form.required")
     return number
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.api.params import PathId
 from evperks.api.schemas import ID_PATTERN
 from evperks.services import stations
@@ -69,16 +70,16 @@ def _add(request: Request, staff: Staff, form: FormData) -> Response:
         fields = forms.Fields()
         station_id = fields.take(forms.text, form.get("id"), "id", required=True, max_length=64)
         if station_id and not STATION_ID.fullmatch(station_id):
-            fields.refuse("id", "Letters, digits and - . _ ~ * : @ ! $ ( ) , ; = only, and not . or .. alone")
+            fields.refuse("id", "station.id_characters", "Letters, digits and - . _ ~ * : @ ! $ ( ) , ; = only, and not . or .. alone")
         name, city = _station_fields(form, fields)
         fields.check()
         if stations.get_station(ctx, station_id) is not None:
-            raise Conflict("A station with this id already exists", field="id")
+            raise Conflict("A station with this id already exists", field="id", code="station.id_taken")
         stations.upsert_station(ctx, station_id=station_id, name=name, city=city, actor=staff.username)
     except ServiceError as exc:
         values = {k: v for k, v in form.items() if k != "csrf_token"}
         return _list_page(request, staff, values=values, errors=forms.error_messages(exc, staff.locale),
-                          status=exc.status)
+                          status=status_of(exc))
     return redirect("/admin/stations?done=created")
 
 
@@ -99,6 +100,6 @@ def _save(request: Request, station_id: str, staff: Staff, form: FormData) -> Re
         stations.upsert_station(ctx, station_id=station_id, name=name, city=city, actor=staff.username)
     except ServiceError as exc:
         values = {"id": station_id, **{k: v for k, v in form.items() if k != "csrf_token"}}
-        return page(request, staff, "admin/stations/edit.html", status=exc.status, nav="stations", station=station,
+        return page(request, staff, "admin/stations/edit.html", status=status_of(exc), nav="stations", station=station,
                     values=values, errors=forms.error_messages(exc, staff.locale))
     return redirect(f"/admin/stations?done=saved#{quote(station_id)}")

@@ -34,8 +34,8 @@ def rules_from(form: FormData) -> dict:
     """``put_settings``'s arguments; denominations are yuan separated by commas or spaces."""
     fields = forms.Fields()
     min_recharge = fields.take(forms.yuan_to_fen, form.get("min_recharge"), "min_recharge", positive=True)
-    if min_recharge is None and "min_recharge" not in fields.errors:
-        fields.refuse("min_recharge", "Required")
+    if min_recharge is None and "min_recharge" not in fields.reasons:
+        fields.refuse("min_recharge", "form.required", "Required")
     denominations = fields.take(_denominations, form.get("denominations"))
     fields.check()
     return {"min_recharge_fen": min_recharge, "denominations_fen": denominations,
@@ -45,7 +45,8 @@ def rules_from(form: FormData) -> dict:
 def _denominations(value: str | None) -> list[int]:
     words = [w for w in SEPARATORS.split(value or "") if w]
     if len(words) > MAX_DENOMINATIONS:
-        raise Invalid(f"at most {MAX_DENOMINATIONS} denominations", field="denominations")  # the service's words
+        raise Invalid("at most %(max)s denominations", field="denominations", code="wallet.too_many_denominations",
+                      max=MAX_DENOMINATIONS)  # the service's words
     return [forms.yuan_to_fen(word, "denominations", positive=True) for word in words]
 
 

@@ -7,11 +7,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from evperks.api.errors import status_of
 from evperks.api.params import IntId
 from evperks.domain.vouchers import DaysValidity, DeductionType, WindowValidity
 from evperks.services import admin_views, vouchers
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
-from evperks.web import forms
+from evperks.web import forms, refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
@@ -57,8 +58,8 @@ def template_spec(form, zone) -> vouchers.TemplateSpec:
     fields = forms.Fields()
     name = fields.take(forms.text, form.get("name"), "name", required=True)
     face_value = fields.take(forms.yuan_to_fen, form.get("face_value"), "face_value", positive=True)
-    if face_value is None and "face_value" not in fields.errors:
-        fields.refuse("face_value", "Required")
+    if face_value is None and "face_value" not in fields.reasons:
+        fields.refuse("face_value", "form.required", "Required")
     deduction = fields.take(forms.choice, form.get("deduction_type"), "deduction_type", tuple(DeductionType))
     station_ids = tuple(sorted({s for s in _listed(form, "station_ids") if s}))
     validity = fields.take(_validity, form, zone)
@@ -81,10 +82,10 @@ def _validity(form, zone) -> DaysValidity | WindowValidity:
     start = fields.take(forms.local_datetime, form.get("window_start"), "window_start", zone)
     end = fields.take(forms.local_datetime, form.get("window_end"), "window_end", zone)
     for name, value in (("window_start", start), ("window_end", end)):
-        if value is None and name not in fields.errors:
-            fields.refuse(name, "Required")
+        if value is None and name not in fields.reasons:
+            fields.refuse(name, "form.required", "Required")
     if start and end and end <= start:
-        fields.refuse("window_end", "The end must be after the start")
+        fields.refuse("window_end", "form.end_not_after_start", "The end must be after the start")
     fields.check()
     return WindowValidity(start=start, end=end)
 
@@ -143,8 +144,8 @@ def _refused_form(request: Request, staff: Staff, exc: ServiceError, *, template
     errors = forms.error_messages(exc, staff.locale, FORM_FIELD)
     problem = errors.pop("", None)
     if isinstance(exc, Conflict):
-        problem = translations(staff.locale).gettext(exc.detail)
-    return _form_page(request, staff, template=template, values=_typed(form), errors=errors, status=exc.status,
+        problem = refusals.say_error(exc, translations(staff.locale).gettext)
+    return _form_page(request, staff, template=template, values=_typed(form), errors=errors, status=status_of(exc),
                       problem=problem)
 
 
@@ -234,7 +235,7 @@ def _issue(request: Request, template_id: int, staff: Staff, form: FormData) -> 
     except ServiceError as exc:
         errors = forms.error_messages(exc, staff.locale, FORM_FIELD)
         problem = errors.pop("", None)
-        return _detail_page(request, staff, template_id, values=_typed(form), errors=errors, status=exc.status,
+        return _detail_page(request, staff, template_id, values=_typed(form), errors=errors, status=status_of(exc),
                             problem=problem)
     return redirect(f"/admin/members/{member_id}?done=issued")
 
@@ -246,5 +247,5 @@ def member_by_id_or_phone(ctx, value: str | None) -> str:
     if found is None:
         found = given if admin_views.member_exists(ctx, given) else None
     if found is None:
-        raise Invalid("No member has this id or phone number", field="member")
+        raise Invalid("No member has this id or phone number", field="member", code="member.not_found_by_id_or_phone")
     return found

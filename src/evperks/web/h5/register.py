@@ -8,9 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from evperks.api.errors import status_of
 from evperks.services import h5_views, members, sms
 from evperks.services.errors import ServiceError
+from evperks.web import refusals
 from evperks.web.h5.session import H5Route, page, start_session
+from evperks.web.i18n import locale_of, translations
 
 router = APIRouter(prefix="/h5", include_in_schema=False, route_class=H5Route)
 
@@ -20,16 +23,21 @@ def _form(request: Request, *, phone: str = "", code: str = "", invite: str = ""
     inviter = h5_views.inviter_of_code(request.app.state.ctx, invite) if invite.strip() else None
     errors = dict(errors or {})
     if invite.strip() and inviter is None and "invite" not in errors:
-        errors["invite"] = "no member has this invite code"
+        errors["invite"] = refusals.say_code("member.invite_code_unknown", _gettext(request))
     return page(request, None, "h5/register.html", status=status, phone=phone, code=code, invite=invite,
                 inviter=inviter, errors=errors, sent=sent, sms_ttl_minutes=int(sms.CODE_TTL.total_seconds() // 60))
 
 
-def _errors(exc: ServiceError) -> dict:
-    """Service refusals by form field (the API's field names map onto the form's)."""
+def _errors(request: Request, exc: ServiceError) -> dict:
+    """Service refusals by form field (the API's field names map onto the form's), in the reader's language."""
+    gettext = _gettext(request)
     fields = {"invite_code": "invite", "phone": "phone", "code": "code"}
-    found = {fields.get(f, "form"): message for f, message in [(e.field, e.message) for e in exc.errors]}
-    return found or {"form": exc.detail}
+    found = {fields.get(reason.field, "form"): refusals.say(reason, gettext) for reason in exc.errors}
+    return found or {"form": refusals.say_error(exc, gettext)}
+
+
+def _gettext(request: Request):
+    return translations(locale_of(request)).gettext
 
 
 @router.get("/register")
@@ -51,12 +59,12 @@ def register(
         try:
             sent = sms.request_code(ctx, phone=phone)
         except ServiceError as exc:
-            return _form(request, **kept, errors=_errors(exc), status=exc.status)
+            return _form(request, **kept, errors=_errors(request, exc), status=status_of(exc))
         return _form(request, **kept, sent=sent)
     try:
         checked_phone = sms.check_code(ctx, phone=phone, code=code)
         member = members.register_member(ctx, phone=checked_phone, channel="h5", invite_code=invite.strip() or None)
     except ServiceError as exc:
-        return _form(request, **kept, errors=_errors(exc), status=exc.status)
+        return _form(request, **kept, errors=_errors(request, exc), status=status_of(exc))
     sms.consume_code(ctx, phone=checked_phone)
     return start_session(request, RedirectResponse("/h5?welcome=1", status_code=303), member["id"])

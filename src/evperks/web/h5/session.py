@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from evperks.api.errors import status_of
 from evperks.services import h5_links
 from evperks.services.errors import NotFound, ServiceError
 from evperks.web.i18n import locale_of, remember_lang
@@ -87,6 +88,6 @@ class H5Route(APIRoute):
             except FormRefused:
                 return page(request, None, "h5/notice.html", status=403, notice="form")
             except ServiceError as exc:  # e.g. a cursor that was not ours: a page, never problem+json
-                return page(request, None, "h5/notice.html", status=exc.status, notice="bad_request")
+                return page(request, None, "h5/notice.html", status=status_of(exc), notice="bad_request")
 
         return guarded

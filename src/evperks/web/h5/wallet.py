@@ -11,12 +11,15 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from evperks.api.errors import status_of
 from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from evperks.services.wallet import wechat_pay as wechat_pay_service
+from evperks.web import refusals
 from evperks.web.forms import yuan_to_fen
 from evperks.web.h5.session import H5Route, MemberDep, check_form, page
+from evperks.web.i18n import locale_of, translations
 
 router = APIRouter(prefix="/h5", include_in_schema=False, route_class=H5Route)
 RECHARGES = "/h5/recharges"
@@ -51,8 +54,9 @@ def recharge(
         created, _ = wallet.create_recharge(ctx, order_no=order_no, member_id=member.id, amount_fen=fen)
     except ServiceError as exc:
         rules = wallet.get_settings(ctx)
-        message = exc.detail if exc.errors and exc.errors[0].field == "amount" else _refusal(rules)
-        return _form(request, member, amount=amount, custom=custom, error=message, status=exc.status)
+        amount_refused = exc.errors and exc.errors[0].field == "amount"
+        message = refusals.say(exc.errors[0], translations(locale_of(request)).gettext) if amount_refused else _refusal(rules)
+        return _form(request, member, amount=amount, custom=custom, error=message, status=status_of(exc))
     if not created["pay_url"]:  # no online provider: the platform collects recharges itself
         return RedirectResponse(RECHARGES, status_code=303)
     return RedirectResponse(f"{created['pay_url']}?{urlencode({'next': RECHARGES})}", status_code=303)
@@ -60,7 +64,7 @@ def recharge(
 
 def _denomination(amount: str) -> int:
     if not (amount.isascii() and amount.isdigit()) or int(amount) > MAX_FEN:  # "²" is a digit to isdigit
-        raise Invalid("Choose an amount", field="amount")
+        raise Invalid("Choose an amount", field="amount", code="wallet.amount_not_chosen")
     return int(amount)
 
 
