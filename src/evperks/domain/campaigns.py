@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from evperks.domain.reasons import Reason
 from evperks.domain.timecal import local_date, start_of_local_day
 
 
@@ -49,21 +50,6 @@ FIELDS = ("type", "name", "start_at", "end_at", "issue_at", "rules_text", "total
           "metric", "progress_reminder", "countdown_days")
 # What a published campaign may still change: nothing a member was promised can be taken back.
 EDITABLE_ONCE_PUBLISHED = ("rules_text", "end_at", "total_packages")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why one field (``""``: the whole) is refused: a stable ``code`` and its ``params``, with the English
-    ``message`` they fill. Services raise these as their coded errors; the console translates the code."""
-
-    field: str
-    code: str
-    message: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, field: str, code: str, message: str, /, **params: object) -> Refusal:
-        return cls(field, code, message % params if params else message, params)
 
 
 class MemberFacts(Protocol):
@@ -133,30 +119,30 @@ class Campaign:
         return (self.status == Status.ACTIVE and self.start_at is not None and self.end_at is not None
                 and self.start_at <= instant < self.end_at)
 
-    def publish_refusal(self) -> Refusal | None:
+    def publish_refusal(self) -> Reason | None:
         if self.is_draft:
             return None
-        return Refusal.of("status", "campaign.not_a_draft",
+        return Reason.of("status", "campaign.not_a_draft",
                           "the campaign is %(status)s; only a draft can be published", status=str(self.status))
 
-    def stop_refusal(self) -> Refusal | None:
+    def stop_refusal(self) -> Reason | None:
         if self.is_live:
             return None
-        return Refusal.of("status", "campaign.not_live",
+        return Reason.of("status", "campaign.not_live",
                           "the campaign is %(status)s; only a scheduled or active campaign can be stopped",
                           status=str(self.status))
 
-    def members_refusal(self, kind: MemberFacts, now: datetime) -> Refusal | None:
+    def members_refusal(self, kind: MemberFacts, now: datetime) -> Reason | None:
         """Why its bound members cannot change now: the type binds nobody, it has ended, it is active and
         the type fixes its members then, or its one grant has started."""
         if not kind.USES_MEMBERS:
-            return Refusal.of("member_ids", "campaign.members_unused", "%(type)s campaigns do not use bound members",
+            return Reason.of("member_ids", "campaign.members_unused", "%(type)s campaigns do not use bound members",
                               type=self.type)
         if self.status == Status.ENDED or (self.status == Status.ACTIVE and not kind.BINDING_WHILE_ACTIVE):
-            return Refusal.of("status", "campaign.members_closed",
+            return Reason.of("status", "campaign.members_closed",
                               "the campaign is %(status)s; its members can no longer change", status=str(self.status))
         if kind.GRANTS_AT_ISSUE_AT and not self.is_draft and self.issue_at is not None and self.issue_at <= now:
-            return Refusal.of("status", "campaign.grant_started",
+            return Reason.of("status", "campaign.grant_started",
                               "the one-time grant has started; its members can no longer change")
         return None
 
@@ -166,45 +152,45 @@ class Campaign:
         """The stored ``values`` that differ from what the campaign holds."""
         return {name: value for name, value in values.items() if value != getattr(self, name)}
 
-    def draft_type_refusal(self, changes: Mapping[str, object]) -> Refusal | None:
+    def draft_type_refusal(self, changes: Mapping[str, object]) -> Reason | None:
         if changes.get("type", self.type) is None:
-            return Refusal.of("type", "campaign.type_required", "a campaign needs a type")
+            return Reason.of("type", "campaign.type_required", "a campaign needs a type")
         return None
 
-    def draft_change_refusals(self, changes: Mapping[str, object]) -> list[Refusal]:
+    def draft_change_refusals(self, changes: Mapping[str, object]) -> list[Reason]:
         """Tiers and the progress reminder are amounts in the type's and metric's unit: changing either
         would silently reinterpret them, so they must be sent again with the change."""
         reinterpreted = (changes.get("type", self.type) != self.type
                          or changes.get("metric", self.metric) != self.metric)
         if not reinterpreted:
             return []
-        return [Refusal.of(name, "campaign.send_again", "send %(field)s again when changing type or metric",
+        return [Reason.of(name, "campaign.send_again", "send %(field)s again when changing type or metric",
                            field=name)
                 for name in ("tiers", "progress_reminder") if name not in changes and getattr(self, name) not in (None, [])]
 
-    def published_change_refusals(self, changed: Mapping[str, object], now: datetime) -> list[Refusal]:
+    def published_change_refusals(self, changed: Mapping[str, object], now: datetime) -> list[Reason]:
         """Why a published campaign refuses ``changed`` for its state (an ended one takes nothing; a live
         one only a later end, a larger budget and new rules text); empty when the change is safe."""
         if self.status == Status.ENDED:
-            return [Refusal.of(name, "campaign.ended_unchangeable", "the campaign has ended and can no longer change")
+            return [Reason.of(name, "campaign.ended_unchangeable", "the campaign has ended and can no longer change")
                     for name in changed]
-        refused = [Refusal.of(name, "campaign.fixed_once_published",
+        refused = [Reason.of(name, "campaign.fixed_once_published",
                               "cannot change once published (only rules_text, a later end_at and a larger "
                               "total_packages can)")
                    for name in changed if name not in EDITABLE_ONCE_PUBLISHED]
         if "end_at" in changed and (changed["end_at"] is None or changed["end_at"] <= self.end_at):
-            refused.append(Refusal.of("end_at", "campaign.end_only_later", "can only move later once published"))
+            refused.append(Reason.of("end_at", "campaign.end_only_later", "can only move later once published"))
         elif "end_at" in changed and changed["end_at"] <= now:
-            refused.append(Refusal.of("end_at", "campaign.end_not_future", "must be in the future"))
+            refused.append(Reason.of("end_at", "campaign.end_not_future", "must be in the future"))
         if "total_packages" in changed and (changed["total_packages"] is None
                                             or changed["total_packages"] < self.total_packages):
-            refused.append(Refusal.of("total_packages", "campaign.total_only_grows", "can only grow once published"))
+            refused.append(Reason.of("total_packages", "campaign.total_only_grows", "can only grow once published"))
         return refused
 
-    def published_value_refusals(self, changed: Mapping[str, object]) -> list[Refusal]:
+    def published_value_refusals(self, changed: Mapping[str, object]) -> list[Reason]:
         """A safe change whose value is still invalid: the rules text cannot be emptied."""
         if "rules_text" in changed and not (changed["rules_text"] or "").strip():
-            return [Refusal.of("rules_text", "campaign.required", "is required")]
+            return [Reason.of("rules_text", "campaign.required", "is required")]
         return []
 
 

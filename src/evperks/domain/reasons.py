@@ -17,6 +17,6 @@ class Reason:
     params: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, field: str, code: str, message: str, **params: object) -> Reason:
+    def of(cls, field: str, code: str, message: str, /, **params: object) -> Reason:
         """``message`` with its ``%(name)s`` placeholders filled from ``params``."""
         return cls(field, code, message % params if params else message, params)

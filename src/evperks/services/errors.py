@@ -16,7 +16,7 @@ __all__ = ["Conflict", "Invalid", "NotFound", "Reason", "ServiceError", "Unavail
 
 
 class ServiceError(Exception):
-    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None, **params: object) -> None:
+    def __init__(self, detail: str, *, code: str, field: str | None = None, **params: object) -> None:
         self.detail = detail % params if params else detail
         super().__init__(self.detail)
         self.code = code
@@ -27,6 +27,14 @@ class ServiceError(Exception):
     def fields(cls, errors: list[Reason], detail: str = "Some fields are invalid", *, code: str = "invalid_fields"):
         error = cls(detail, code=code)
         error.errors = list(errors)
+        return error
+
+    @classmethod
+    def because(cls, reason: Reason):
+        """One reason the domain gave (already worded), raised as this kind of error."""
+        error = cls(reason.message, code=reason.code)
+        error.params = reason.params
+        error.errors = [reason]
         return error
 
 

@@ -170,14 +170,6 @@ class Fields:
     def __init__(self) -> None:
         self.reasons: dict[str, Reason] = {}  # the first refusal of each field
 
-    @property
-    def errors(self) -> dict[str, str]:
-        """Field → English message of each refusal so far.
-
-        TRANSITIONAL (issue 13): the campaign form still translates these messages itself; every other
-        page shows ``reasons`` through ``error_messages`` (by code)."""
-        return {field: reason.message for field, reason in self.reasons.items()}
-
     def take(self, parse: Callable[..., T], *args, **kwargs) -> T | None:
         try:
             return parse(*args, **kwargs)

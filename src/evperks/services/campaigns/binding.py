@@ -16,7 +16,6 @@ from sqlalchemy import Connection
 from evperks.domain.campaigns import Campaign
 from evperks.services import audit
 from evperks.services.campaigns import store, store_members
-from evperks.services.campaigns.refusals import error
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
@@ -101,7 +100,7 @@ def _check_open(conn: Connection, campaign_id: int, now: datetime) -> None:
     """Lock the campaign row (bindings of one campaign run one at a time) and refuse a closed one."""
     campaign = Campaign.from_row(store.read_row(conn, campaign_id, lock=True))
     if refusal := campaign.members_refusal(CAMPAIGN_TYPES[campaign.type], now):
-        raise error(Conflict, refusal)
+        raise Conflict.because(refusal)
 
 
 def _bind_ids(conn: Connection, campaign_id: int, member_ids: list[str], now: datetime) -> int:

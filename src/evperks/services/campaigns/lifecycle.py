@@ -12,12 +12,11 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from evperks.domain.campaign_rules import common_refusals
-from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Refusal, Status
+from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Reason, Status
 from evperks.services.campaigns import store
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT
 from evperks.services.campaigns.model import CampaignOut, CampaignPage, campaign_out, stored_columns
 from evperks.services.campaigns.packages import end_campaign
-from evperks.services.campaigns.refusals import error, reasons
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
@@ -65,9 +64,9 @@ def update_campaign(ctx: Context, campaign_id: int, *, changes: dict, actor: str
 
 def _update_draft(conn: Connection, campaign: Campaign, changes: dict, ctx: Context, now: datetime) -> None:
     if refusal := campaign.draft_type_refusal(changes):
-        raise error(Invalid, refusal)
+        raise Invalid.because(refusal)
     if stale := campaign.draft_change_refusals(changes):
-        raise Invalid.fields(reasons(stale))
+        raise Invalid.fields(stale)
     columns = _columns(changes, campaign_type=changes.get("type", campaign.type),
                        metric=changes.get("metric", campaign.metric), ctx=ctx)
     store.write_draft(conn, campaign.id, columns, now=now)
@@ -78,10 +77,10 @@ def _update_published(conn: Connection, campaign: Campaign, changes: dict, ctx: 
     if not changed:
         return
     if refused := campaign.published_change_refusals(changed, now):
-        raise Conflict.fields(reasons(refused), "Not allowed in the campaign's state: " + ", ".join(r.field for r in refused),
+        raise Conflict.fields(refused, "Not allowed in the campaign's state: " + ", ".join(r.field for r in refused),
                               code="campaign.change_refused")
     if invalid := campaign.published_value_refusals(changed):
-        raise error(Invalid, invalid[0])
+        raise Invalid.because(invalid[0])
     if not store.write_published_change(conn, campaign.id, changed, now=now):
         raise Conflict("the campaign changed meanwhile; read it again", code="campaign.changed_meanwhile")
     if "end_at" in changed:
@@ -92,7 +91,7 @@ def _update_published(conn: Connection, campaign: Campaign, changes: dict, ctx: 
 def _columns(values: dict, *, campaign_type: str, metric: str | None, ctx: Context) -> dict:
     columns, refused = stored_columns(values, campaign_type=campaign_type, metric=metric, zone=ctx.zone)
     if refused:
-        raise Invalid.fields(reasons(refused))
+        raise Invalid.fields(refused)
     return columns
 
 
@@ -119,15 +118,15 @@ def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -
     with ctx.db.write() as conn:
         campaign, before = store.read(conn, campaign_id, lock=True)
         if refusal := campaign.publish_refusal():
-            raise error(Conflict, refusal)
+            raise Conflict.because(refusal)
         kind = CAMPAIGN_TYPES[campaign.type]
         issue_at = (campaign.issue_at or campaign.start_at) if kind.GRANTS_AT_ISSUE_AT else None
         refused = (common_refusals(campaign, now) + kind.validate(campaign)
                    + _template_refusals(conn, campaign, now, issue_at))
         if kind.REQUIRES_MEMBERS and not store.has_members(conn, campaign_id):
-            refused.append(Refusal.of("members", "campaign.members_required", "bind at least one member first"))
+            refused.append(Reason.of("members", "campaign.members_required", "bind at least one member first"))
         if refused:
-            raise Invalid.fields(reasons(refused), "The campaign cannot be published: "
+            raise Invalid.fields(refused, "The campaign cannot be published: "
                                  + ", ".join(dict.fromkeys(r.field for r in refused)), code="campaign.not_publishable")
         status = campaign.status_when_published(now)
         store.mark_published(conn, campaign_id, status=status, issue_at=issue_at, now=now)
@@ -145,12 +144,12 @@ def stop_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> C
     with ctx.db.write() as conn:
         campaign, before = store.read(conn, campaign_id, lock=True)
         if refusal := campaign.stop_refusal():
-            raise error(Conflict, refusal)
+            raise Conflict.because(refusal)
         end_campaign(conn, campaign_id=campaign_id, reason=EndedReason.STOPPED, now=now)
         return store.audited(conn, campaign_id, "stop", before, actor=actor, now=now)
 
 
-def _template_refusals(conn: Connection, campaign: Campaign, now: datetime, issue_at: datetime | None) -> list[Refusal]:
+def _template_refusals(conn: Connection, campaign: Campaign, now: datetime, issue_at: datetime | None) -> list[Reason]:
     """Every template named must exist, be enabled and still be issuable (a window not yet closed)."""
     named = [(f"reward.{i}.template_id", item.get("template_id")) for i, item in enumerate(campaign.reward)]
     for t, tier in enumerate(campaign.tiers):
@@ -161,13 +160,13 @@ def _template_refusals(conn: Connection, campaign: Campaign, now: datetime, issu
     for field, template_id in named:
         template = templates.get(template_id)
         if template is None:
-            refused.append(Refusal.of(field, "campaign.template_missing", "voucher template %(id)s does not exist",
+            refused.append(Reason.of(field, "campaign.template_missing", "voucher template %(id)s does not exist",
                                       id=template_id))
         elif not template.enabled:
-            refused.append(Refusal.of(field, "campaign.template_disabled", "voucher template %(id)s is disabled",
+            refused.append(Reason.of(field, "campaign.template_disabled", "voucher template %(id)s is disabled",
                                       id=template_id))
         elif template.validity_type == "window" and template.window_end <= max(now, issue_at or now):
-            refused.append(Refusal.of(field, "campaign.template_window_closed",
+            refused.append(Reason.of(field, "campaign.template_window_closed",
                                       "voucher template %(id)s's validity window ends before it could be issued",
                                       id=template_id))
     return refused

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from evperks.domain.campaigns import FIELDS, Metric, Refusal, Status
+from evperks.domain.campaigns import FIELDS, Metric, Reason, Status
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh, wh_to_kwh_str
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, CampaignType
@@ -86,12 +86,12 @@ def _amount_out(value: int | None, energy: bool):
 
 # --- API values → stored columns --------------------------------------------------------------------
 
-def stored_columns(values: dict, *, campaign_type: str, metric: str | None, zone: ZoneInfo) -> tuple[dict, list[Refusal]]:
+def stored_columns(values: dict, *, campaign_type: str, metric: str | None, zone: ZoneInfo) -> tuple[dict, list[Reason]]:
     """Instants in UTC, text stripped, a cleared list empty, accumulated amounts in Wh or fen by metric;
     and the values that cannot be stored."""
     kind = CAMPAIGN_TYPES[campaign_type]
     columns: dict = {}
-    refused: list[Refusal] = []
+    refused: list[Reason] = []
     energy = energy_metric(campaign_type, metric)
     for name, value in values.items():
         if name not in FIELDS:
@@ -117,7 +117,7 @@ def _tier(tier: dict, i: int, kind: CampaignType, metric, energy: bool, refused:
     stored = {key: value for key, value in tier.items() if value is not None}
     stored["reward"] = list(tier.get("reward") or [])
     if kind.TIER_KEY is not None:
-        refused += [Refusal.of(f"tiers.{i}.{key}", "campaign.tier_key_wrong", "%(type)s tiers use %(key)s",
+        refused += [Reason.of(f"tiers.{i}.{key}", "campaign.tier_key_wrong", "%(type)s tiers use %(key)s",
                                type=kind.NAME, key=kind.TIER_KEY)
                     for key in _TIER_KEYS if key != kind.TIER_KEY and key in stored]
     if "threshold" in stored:
@@ -129,21 +129,21 @@ def _amount(value, field: str, kind: CampaignType, metric, energy: bool, refused
     """An accumulated amount: kWh (number or decimal string, ≤ 3 decimals) → Wh, or whole fen."""
     if not kind.ACCUMULATES:
         if field == "progress_reminder" and (isinstance(value, bool) or not isinstance(value, int)):
-            refused.append(Refusal.of(field, "campaign.reminder_needs_type",
+            refused.append(Reason.of(field, "campaign.reminder_needs_type",
                                       "only consumption campaigns have it (set type and metric first)"))
             return None
         return value
     if metric is None:
-        refused.append(Refusal.of(field, "campaign.metric_first",
+        refused.append(Reason.of(field, "campaign.metric_first",
                                   "set metric (energy or amount) first: it says whether this is kWh or fen"))
         return None
     if energy:
         try:
             return kwh_to_wh(value)
         except InvalidEnergy as exc:
-            refused.append(Refusal.of(field, "campaign.kwh_invalid", "kWh %(reason)s", reason=str(exc)))
+            refused.append(Reason.of(field, "campaign.kwh_invalid", "kWh %(reason)s", reason=str(exc)))
             return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        refused.append(Refusal.of(field, "campaign.fen_not_whole", "must be a whole number of fen"))
+        refused.append(Reason.of(field, "campaign.fen_not_whole", "must be a whole number of fen"))
         return None
     return value

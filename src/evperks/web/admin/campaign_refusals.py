@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from evperks.services.errors import ServiceError
+from evperks.services.errors import Reason, ServiceError
+from evperks.web import refusals
 from evperks.web.i18n import translations
 
 
@@ -84,8 +85,10 @@ def refusal_messages(exc: ServiceError, locale: str, rename: Mapping[str, str]) 
 
 
 def _translated(code: str | None, params: Mapping[str, object], message: str, gettext) -> str:
-    entry = MSGIDS.get(code or "", AS_WORDED)
+    if code not in MSGIDS:  # a form's or a voucher template's code: the console's general table
+        return refusals.say(Reason("", code, message, params), gettext)
+    entry = MSGIDS[code]
     msgid = entry(params) if callable(entry) else entry
     if msgid is None:
-        return gettext(message)  # not a campaign code, or not translated yet: as the service words it
+        return message  # no console translation yet: as the service words it
     return gettext(msgid) % dict(params) if "%(" in msgid else gettext(msgid)

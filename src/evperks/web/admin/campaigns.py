@@ -13,8 +13,9 @@ from evperks.domain.campaigns import Status
 from evperks.services import vouchers
 from evperks.services.campaigns import lifecycle, stats
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
-from evperks.services.errors import Invalid, NotFound, ServiceError
+from evperks.services.errors import Invalid, NotFound, Reason, ServiceError
 from evperks.services.pagination import MAX_LIMIT
+from evperks.web import refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaigns_form import N_, CampaignForm, refusal_messages
 from evperks.web.admin.replies import done_message, missing, redirect
@@ -182,8 +183,9 @@ def form_page(request: Request, staff: Staff, form: CampaignForm, *, campaign: d
                 flash_kind="error" if errors else None)
 
 
-def _translated(errors: dict[str, str], staff: Staff) -> dict[str, str]:
-    return {name: say(staff, message) for name, message in errors.items()}
+def _translated(errors: dict[str, Reason], staff: Staff) -> dict[str, str]:
+    gettext = translations(staff.locale).gettext
+    return {name: refusals.say(reason, gettext) for name, reason in errors.items()}
 
 
 def say(staff: Staff, message: str) -> str:

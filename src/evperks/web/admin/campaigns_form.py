@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from evperks.domain.campaigns import Metric
 from evperks.services.campaigns.lifecycle import PUBLISHED_EDITABLE
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, CampaignType
-from evperks.services.errors import ServiceError
+from evperks.services.errors import Reason, ServiceError
 from evperks.web import forms
 from evperks.web.admin import campaign_refusals
 
@@ -154,14 +154,14 @@ class CampaignForm:
                  "reward": _reward(tier["reward"], f"tiers.{i}.reward", f)}
                 for i, tier in enumerate(self.tiers)
             ]
-        return fields, f.errors
+        return fields, f.reasons
 
-    def published_changes(self, shown: CampaignForm, zone) -> tuple[dict, dict[str, str]]:
+    def published_changes(self, shown: CampaignForm, zone) -> tuple[dict, dict[str, Reason]]:
         """The safe edits of a published campaign: only what differs from the form as it was shown
         (an end time shown to the minute is not sent back as an earlier end)."""
         fields, errors = self.fields(zone)
         changes = {name: fields[name] for name in PUBLISHED_EDITABLE if self.values[name] != shown.values[name]}
-        return changes, {name: msg for name, msg in errors.items() if name in PUBLISHED_EDITABLE}
+        return changes, {name: reason for name, reason in errors.items() if name in PUBLISHED_EDITABLE}
 
     def renamed_errors(self) -> dict[str, str]:
         """The service's tier amount fields → the form's ``tiers.N.amount``."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from evperks.domain.campaign_events import Audience, Package
-from evperks.domain.campaigns import Campaign, Metric, Refusal
+from evperks.domain.campaigns import Campaign, Metric, Reason
 from evperks.services.campaigns.types import consumption, one_time, recharge, referral, registration
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class CampaignType(Protocol):
     # The type's own record next to its packages; None when it keeps none.
     STATE: TypeState | None
 
-    def validate(self, draft: Campaign) -> list[Refusal]:
+    def validate(self, draft: Campaign) -> list[Reason]:
         """Every type-specific reason the draft cannot be published."""
         ...
 

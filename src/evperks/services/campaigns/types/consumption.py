@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from evperks.domain.campaign_events import Audience, OrderSettled, Package
 from evperks.domain.campaign_rules import check_metric_settings, check_tiers, no_issue_at, no_top_level_reward
-from evperks.domain.campaigns import Campaign, Refusal, sorted_tiers, tiers_crossed
+from evperks.domain.campaigns import Campaign, Reason, sorted_tiers, tiers_crossed
 from evperks.services.campaigns import tier_progress
 from evperks.services.texts import N_
 
@@ -24,7 +24,7 @@ STATE = tier_progress  # each participant's accumulated amount and the tiers it 
 TRIGGER = "tier"
 
 
-def validate(draft: Campaign) -> list[Refusal]:
+def validate(draft: Campaign) -> list[Reason]:
     return check_tiers(draft.tiers, TIER_KEY) + no_top_level_reward(draft) + no_issue_at(draft) + check_metric_settings(draft)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from evperks.domain.campaign_events import BoundMembers, IssueDue, Package
 from evperks.domain.campaign_rules import check_issue_at_inside, check_reward, no_tiers, only_for_consumption
-from evperks.domain.campaigns import Campaign, Refusal
+from evperks.domain.campaigns import Campaign, Reason
 from evperks.services.texts import N_
 
 NAME = "one_time"
@@ -22,7 +22,7 @@ ONE_CAMPAIGN_PER_EVENT = False
 STATE = None
 
 
-def validate(draft: Campaign) -> list[Refusal]:
+def validate(draft: Campaign) -> list[Reason]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + check_issue_at_inside(draft)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evperks.domain.campaign_events import Audience, Package, RechargePaid
 from evperks.domain.campaign_rules import check_tiers, no_issue_at, no_top_level_reward, only_for_consumption
-from evperks.domain.campaigns import Campaign, Metric, Refusal, sorted_tiers, tier_for_amount
+from evperks.domain.campaigns import Campaign, Metric, Reason, sorted_tiers, tier_for_amount
 from evperks.services.texts import N_
 
 NAME = "recharge"
@@ -19,7 +19,7 @@ ONE_CAMPAIGN_PER_EVENT = False
 STATE = None
 
 
-def validate(draft: Campaign) -> list[Refusal]:
+def validate(draft: Campaign) -> list[Reason]:
     return (check_tiers(draft.tiers, TIER_KEY) + no_top_level_reward(draft) + only_for_consumption(draft)
             + no_issue_at(draft))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from evperks.domain.campaign_events import Audience, OrderSettled, Package
 from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
-from evperks.domain.campaigns import Campaign, Refusal
+from evperks.domain.campaigns import Campaign, Reason
 from evperks.services.campaigns import referrals
 from evperks.services.texts import N_
 
@@ -23,7 +23,7 @@ ONE_CAMPAIGN_PER_EVENT = True
 STATE = referrals
 
 
-def validate(draft: Campaign) -> list[Refusal]:
+def validate(draft: Campaign) -> list[Reason]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
 
 

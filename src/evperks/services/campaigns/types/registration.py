@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evperks.domain.campaign_events import Audience, MemberRegistered, Package
 from evperks.domain.campaign_rules import check_reward, no_issue_at, no_tiers, only_for_consumption
-from evperks.domain.campaigns import Campaign, Refusal
+from evperks.domain.campaigns import Campaign, Reason
 from evperks.services.texts import N_
 
 NAME = "registration"
@@ -19,7 +19,7 @@ ONE_CAMPAIGN_PER_EVENT = False
 STATE = None
 
 
-def validate(draft: Campaign) -> list[Refusal]:
+def validate(draft: Campaign) -> list[Reason]:
     return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
 
 
