@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from evperks.services.messages import post_messages
+from evperks.services.messages_store import post_messages
 from tests.api.conftest import local
 
 

@@ -22,10 +22,11 @@ from evperks.db.tables import (
     referral_rewards,
     vouchers,
 )
+from evperks.domain.campaign_events import RechargePaid
 from evperks.services import members
 from evperks.services.campaigns.notifications import send_countdowns
 from evperks.services.campaigns.progress import days_left, member_campaigns
-from evperks.services.campaigns.triggers import on_recharge_paid
+from evperks.services.campaigns.react import react, rewards
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.settlement import settle
 from tests import factories as f
@@ -345,7 +346,7 @@ def test_countdown_in_a_campaign_open_to_everyone_tells_those_who_took_part(marc
 def recharge(ctx, member_id: str, order_no: str, amount_fen: int) -> list[dict]:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        return on_recharge_paid(conn, ctx, member_id=member_id, order_no=order_no, amount_fen=amount_fen, now=now)
+        return rewards(react(conn, ctx, RechargePaid(member_id=member_id, order_no=order_no, amount_fen=amount_fen, at=now)))
 
 
 def test_a_recharge_gets_the_reward_of_the_highest_tier_it_reaches_once_per_order(march):

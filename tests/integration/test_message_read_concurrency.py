@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from evperks.services import messages
+from evperks.services import messages, messages_store
 from tests import factories as f
 
 
@@ -12,7 +12,7 @@ def test_parallel_marking_reads_each_message_once_and_leaves_none_unread(ctx):
     ctx.clock.move_to(f.local(2026, 3, 12, 12))
     member_id = f.member(ctx)["id"]
     with ctx.db.write() as conn:
-        ids = messages.post_messages(conn, ctx, type="recharge_credited", now=ctx.clock.now(),
+        ids = messages_store.post_messages(conn, ctx, type="recharge_credited", now=ctx.clock.now(),
                                      entries=[(member_id, {"amount_fen": n}) for n in range(30)])
     chosen = [None, ids[:10], ids[5:20], None, ids[::2], ids[-1:]]
 

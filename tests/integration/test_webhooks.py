@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from evperks.db.tables import outbox
 from evperks.jobs.scheduler import run_due
-from evperks.services.campaigns.webhooks import deliver_webhooks
 from evperks.services.context import Context
-from evperks.services.messages import post_message
+from evperks.services.messages_store import post_message
+from evperks.services.outbox import deliver_webhooks
 from tests import factories as f
 
 SECRET = "webhook-secret"

@@ -13,8 +13,8 @@ from evperks.services.campaigns import jobkeys as campaign_jobs
 from evperks.services.campaigns.lifecycle import end_due, start_due
 from evperks.services.campaigns.notifications import send_countdowns
 from evperks.services.campaigns.one_time import run_one_time_grant
-from evperks.services.campaigns.webhooks import deliver_webhooks
 from evperks.services.context import Context
+from evperks.services.outbox import deliver_webhooks
 from evperks.services.points.expiry import run_midnight
 from evperks.services.voucher_expiry import expire_vouchers
 from evperks.services.wallet.provider_refunds import sweep_refunds

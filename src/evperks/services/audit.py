@@ -9,12 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from evperks.db.tables_web import audit_log
-from evperks.services.audit_store import record
 from evperks.services.context import Context
 from evperks.services.pagination import Page, newest_first
 from evperks.services.results import Result, result
-
-__all__ = ["AuditEntry", "list_entries", "record"]
 
 
 @result

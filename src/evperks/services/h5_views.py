@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, vouchers
-from evperks.services import stations
-from evperks.services.campaigns.triggers import running_campaigns
+from evperks.services import stations_store
+from evperks.services.campaigns.running import running_campaigns
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, referral
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
-from evperks.services.messages import count_unread
+from evperks.services.messages_store import count_unread
 from evperks.services.results import Result, result
 
 
@@ -148,7 +148,7 @@ def inviter_of_code(ctx: Context, invite_code: str) -> str | None:
 def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> Names:
     """The names of the stations and campaigns (by id) a page shows."""
     with ctx.db.read() as conn:
-        station_names = stations.names(conn, station_ids)
+        station_names = stations_store.names(conn, station_ids)
         campaign_names = dict(conn.execute(select(campaigns.c.id, campaigns.c.name)
                                            .where(campaigns.c.id.in_(campaign_ids))).all()) if campaign_ids else {}
     return Names(stations=station_names, campaigns=campaign_names)

@@ -16,14 +16,9 @@ from evperks.db.tables import messages
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.services.lookups import require_member
-from evperks.services.messages_store import MESSAGE_TYPES, count_unread, post_message, post_messages
-from evperks.services.outbox import queue_webhooks
+from evperks.services.messages_store import count_unread
 from evperks.services.pagination import newest_first
 from evperks.services.results import Result, result
-
-# Posting runs in the caller's transaction (messages_store, outbox); importable from here as before.
-__all__ = ["MESSAGE_TYPES", "MarkedRead", "Message", "MessagePage", "count_unread", "list_messages", "mark_read",
-           "post_message", "post_messages", "queue_webhooks"]
 
 
 @result

@@ -11,9 +11,6 @@ from evperks.services.context import Context
 from evperks.services.errors import NotFound
 from evperks.services.pagination import MAX_LIMIT, Page, decode_cursor, page
 from evperks.services.results import Result, result
-from evperks.services.stations_store import names
-
-__all__ = ["Station", "get_station", "list_stations", "names", "require_station", "station_out", "upsert_station"]
 
 
 @result

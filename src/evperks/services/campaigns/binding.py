@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from evperks.domain.campaigns import Campaign
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.campaigns import store, store_members
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
@@ -65,7 +65,7 @@ def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None
             bound = _bind_ids(conn, campaign_id, list(dict.fromkeys(member_ids or [])), now)
         outcome = Bound(bound=bound, total=store_members.count(conn, campaign_id))
         which = {"filter": asdict(flt)} if flt is not None else {"member_ids": _sample(member_ids or [])}
-        audit.record(conn, actor=actor, action="bind_members", target_type="campaign", target_id=campaign_id,
+        audit_store.record(conn, actor=actor, action="bind_members", target_type="campaign", target_id=campaign_id,
                      before=None, after={**which, **outcome.as_dict()}, at=now)
         return outcome
 
@@ -81,7 +81,7 @@ def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str], act
         _check_open(conn, campaign_id, now)
         removed = store_members.unbind(conn, campaign_id, member_ids)
         outcome = Unbound(unbound=removed, total=store_members.count(conn, campaign_id))
-        audit.record(conn, actor=actor, action="unbind_members", target_type="campaign", target_id=campaign_id,
+        audit_store.record(conn, actor=actor, action="unbind_members", target_type="campaign", target_id=campaign_id,
                      before=None, after={"member_ids": _sample(member_ids), **outcome.as_dict()}, at=now)
         return outcome
 

@@ -40,7 +40,7 @@ from evperks.domain.campaign_events import BoundMembers
 from evperks.domain.campaigns import EndedReason, Status
 from evperks.domain.vouchers import WindowClosed
 from evperks.services.context import Context
-from evperks.services.messages import queue_webhooks
+from evperks.services.outbox import queue_webhooks
 from evperks.services.results import Result, result
 from evperks.services.vouchers import template_validity_period, voucher_snapshot
 

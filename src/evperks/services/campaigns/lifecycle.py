@@ -14,9 +14,9 @@ from sqlalchemy import Connection
 from evperks.domain.campaign_rules import common_refusals
 from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Reason, Status
 from evperks.services.campaigns import store
+from evperks.services.campaigns.issue import end_campaign
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT
 from evperks.services.campaigns.model import CampaignOut, CampaignPage, campaign_out, stored_columns
-from evperks.services.campaigns.packages import end_campaign
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid

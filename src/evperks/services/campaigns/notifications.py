@@ -24,7 +24,7 @@ from evperks.domain.campaigns import Status, countdown_starts_at
 from evperks.services.campaigns.progress import days_left
 from evperks.services.campaigns.types import names_where
 from evperks.services.context import Context
-from evperks.services.messages import post_messages
+from evperks.services.messages_store import post_messages
 
 BATCH = 1000
 

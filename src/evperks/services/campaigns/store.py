@@ -10,7 +10,7 @@ from sqlalchemy import Connection, exists, insert, select, update
 from evperks.db.schedule import enqueue
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
 from evperks.domain.campaigns import LIVE, Campaign, Status
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.campaigns.jobkeys import task_key
 from evperks.services.campaigns.model import CampaignOut, campaign_out
 from evperks.services.errors import NotFound
@@ -105,6 +105,6 @@ def audited(conn: Connection, campaign_id: int, action: str, before: CampaignOut
             now: datetime) -> CampaignOut:
     """The campaign as it is now, after recording the change in the audit log."""
     after = campaign_out(read_row(conn, campaign_id))
-    audit.record(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
+    audit_store.record(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
                  before=None if before is None else before.as_dict(), after=after.as_dict(), at=now)
     return after

@@ -19,7 +19,7 @@ from evperks.domain.campaigns import Metric, Status, Tier, reached_count, sorted
 from evperks.domain.units import wh_to_kwh_str
 from evperks.services.campaigns.issue import Issued
 from evperks.services.context import Context
-from evperks.services.messages import post_message
+from evperks.services.messages_store import post_message
 
 
 class Progress(Protocol):

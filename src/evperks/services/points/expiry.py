@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select, update
 from evperks.db.tables_points import points_lots
 from evperks.domain.timecal import local_midnight_after
 from evperks.services.context import Context
-from evperks.services.messages import post_messages
+from evperks.services.messages_store import post_messages
 from evperks.services.points import settings_store
 from evperks.services.points.expiry_store import expire_lots
 from evperks.services.points.results import Expired, MidnightRun, Reminded, RuleApplied

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from evperks.db.tables import members
 from evperks.db.tables_points import points_ledger, points_lots
 from evperks.domain.timecal import local_midnight_after
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.context import Context
 from evperks.services.errors import Invalid, NotFound
 from evperks.services.lookups import lock_member, require_member
@@ -51,7 +51,7 @@ def adjust(
             entries = [spend(conn, member_id=member_id, points=-points, valid_after=now, now=now, kind="deduct",
                              reason=reason, created_by=actor)]
         result = Adjusted(member_id=member_id, balance=entries[-1].balance_after, entries=entries)
-        audit.record(conn, actor=actor, action="adjust_points", target_type="member", target_id=member_id,
+        audit_store.record(conn, actor=actor, action="adjust_points", target_type="member", target_id=member_id,
                      before={"balance": result.balance - points},
                      after={"balance": result.balance, "points": points, "reason": reason}, at=now)
         return result

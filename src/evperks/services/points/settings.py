@@ -12,7 +12,7 @@ from evperks.db.tables_points import points_settings
 from evperks.db.upsert import insert_for
 from evperks.domain.points_expiry import InvalidRule, rule_from_dict, rule_to_dict
 from evperks.domain.timecal import local_midnight_after
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.context import Context
 from evperks.services.errors import Invalid, Reason
 from evperks.services.points.results import Earning, PointsSettingsView, Redemption
@@ -80,7 +80,7 @@ def put_settings(
         stmt = insert_for(conn, points_settings).values(id=1, **{**defaults, **values})
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
         after = _view(load_settings(conn))
-        audit.record(conn, actor=actor, action="update", target_type="points_settings", target_id=1,
+        audit_store.record(conn, actor=actor, action="update", target_type="points_settings", target_id=1,
                      before=_view(current).as_dict(), after=after.as_dict(), at=now)
         return after
 

@@ -23,7 +23,7 @@ from evperks.services.campaigns.react import react, rewards
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
 from evperks.services.lookups import lock_member, require_member
-from evperks.services.messages import post_message
+from evperks.services.messages_store import post_message
 from evperks.services.pagination import MAX_LIMIT, after_desc, decode_cursor, page
 from evperks.services.payments import PaymentProvider, provider_for
 from evperks.services.wallet.results import Confirmed, Recharge, RechargeDetail, RechargePage, RechargeVoucher

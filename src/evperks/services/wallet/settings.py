@@ -7,7 +7,7 @@ from datetime import datetime
 from evperks.db.tables_wallet import stored_value_settings
 from evperks.db.upsert import insert_for
 from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules, settings_problems
-from evperks.services import audit
+from evperks.services import audit_store
 from evperks.services.context import Context
 from evperks.services.errors import Invalid
 from evperks.services.wallet.results import StoredValueSettings
@@ -40,7 +40,7 @@ def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list
         stmt = insert_for(conn, stored_value_settings).values(id=1, **values)
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
         after = _out(rules, updated_at=now)
-        audit.record(conn, actor=actor, action="update", target_type="stored_value_settings", target_id=1,
+        audit_store.record(conn, actor=actor, action="update", target_type="stored_value_settings", target_id=1,
                      before=before.as_dict() if before else None, after=after.as_dict(), at=now)
     return after
 
