@@ -11,14 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from evperks.services.errors import Reason, ServiceError
+from evperks.services.texts import N_
 from evperks.web import refusals
 from evperks.web.i18n import translations
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for the catalogs (translated where it is shown)."""
-    return message
-
 
 AS_WORDED = None
 _ASCENDING = {"min_amount_fen": N_("tiers must be sorted ascending by min_amount_fen, each one distinct"),

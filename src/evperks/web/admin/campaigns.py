@@ -15,9 +15,10 @@ from evperks.services.campaigns import lifecycle, stats
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.errors import Invalid, NotFound, Reason, ServiceError
 from evperks.services.pagination import MAX_LIMIT
+from evperks.services.texts import N_
 from evperks.web import refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
-from evperks.web.admin.campaigns_form import N_, CampaignForm, refusal_messages
+from evperks.web.admin.campaigns_form import CampaignForm, refusal_messages
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
 

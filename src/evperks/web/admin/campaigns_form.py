@@ -19,11 +19,6 @@ from evperks.web import forms
 from evperks.web.admin import campaign_refusals
 
 
-def N_(message: str) -> str:
-    """Marks a msgid translated where it is shown (the template's ``_``)."""
-    return message
-
-
 @dataclass
 class CampaignForm:
     type: str

@@ -15,10 +15,10 @@ from evperks.domain.campaigns import Status
 from evperks.services import members
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.errors import Invalid, NotFound, ServiceError
+from evperks.services.texts import N_
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaigns import detail_path, no_such_campaign, uses_members, with_form
-from evperks.web.admin.campaigns_form import N_
 from evperks.web.admin.replies import redirect
 from evperks.web.i18n import translations
 
