@@ -9,6 +9,7 @@ and results stored as JSON (``as_dict``), keep working.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -46,14 +47,26 @@ class Result(Mapping[str, Any]):
         return {name: self[name] for name in self} == {key: other[key] for key in other}
 
     def _names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(self))
+        return _field_names(type(self))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dicts and lists all the way down (for JSON columns and audit rows)."""
         return _plain(self)
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+# Values already plain, tested first: a settlement stores its body on every call, and most of its values
+# are these (an ABC check such as ``isinstance(value, Mapping)`` costs several times more).
+_SCALARS = (str, int, float, type(None))
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Result):
         return {name: _plain(getattr(value, name)) for name in value}
     if isinstance(value, Mapping):

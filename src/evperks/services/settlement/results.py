@@ -3,7 +3,6 @@ answers the same), and a settled order read back. Field order is the API's (``ap
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,16 +29,6 @@ class SettlementBody(Result):
         """The body as ``charge_orders.result`` keeps it (written with ``as_dict``)."""
         return cls(**data)
 
-    def as_dict(self) -> dict[str, Any]:
-        """``Result.as_dict`` for every settlement's hot path: the flat fields as they are (walking each
-        one cost about as much as building the body), only the rewards made plain."""
-        plain = {name: getattr(self, name) for name in _BODY_FIELDS}
-        plain["rewards"] = [r.as_dict() if isinstance(r, Result) else dict(r) for r in self.rewards]
-        return plain
-
-
-_BODY_FIELDS = tuple(f.name for f in dataclasses.fields(SettlementBody))
-
 
 @result
 class SettledOrder(SettlementBody):
@@ -47,4 +36,3 @@ class SettledOrder(SettlementBody):
     refunded_fen: int
     refunds: list[Mapping[str, Any]]
 
-    as_dict = Result.as_dict  # every field made plain (the body's shortcut knows only the body's)
