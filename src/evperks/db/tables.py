@@ -51,11 +51,17 @@ members = Table(
     Column("last_charge_at", UTCDateTime(), nullable=True),
     Column("wallet_balance_fen", BigInteger, nullable=False, server_default="0"),
     Column("points_balance", BigInteger, nullable=False, server_default="0"),
+    # What the member's open charge sessions hold (sums over charge_sessions, kept in step with them under
+    # the member's lock): the available balance is the balance less these.
+    Column("wallet_held_fen", BigInteger, nullable=False, server_default="0"),
+    Column("points_held", BigInteger, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime(), nullable=False),
     # Set by the platform: the member's openid under EVPERKS_WECHAT_APPID (one appid per deployment).
     Column("wechat_openid", String(128), nullable=True, unique=True),
     CheckConstraint("wallet_balance_fen >= 0", name="wallet_not_negative"),
     CheckConstraint("points_balance >= 0", name="points_not_negative"),
+    CheckConstraint("wallet_held_fen >= 0 AND wallet_held_fen <= wallet_balance_fen", name="wallet_hold_within_balance"),
+    CheckConstraint("points_held >= 0", name="points_hold_not_negative"),
 )
 
 member_tags = Table(
@@ -117,6 +123,9 @@ vouchers = Table(
     Column("used_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("revoke_reason", String(500), nullable=True),
+    # The open charge session holding this voucher (at most one: the guarded UPDATE that sets it
+    # requires it to be NULL); cleared when the session settles or is cancelled.
+    Column("held_by_session", String(64), nullable=True),
     CheckConstraint("status IN ('available', 'used', 'expired', 'revoked')", name="status"),
     CheckConstraint("(status = 'used') = (used_order_no IS NOT NULL)", name="used_has_order"),
     # Covers "this member's spendable vouchers" (member, status, valid_until > end): without it SQLite
@@ -153,6 +162,13 @@ charge_orders = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("result", JSON, nullable=False),
     Column("settled_at", UTCDateTime(), nullable=False),
+    # The charge session this order settled, if it came through one.
+    Column("session_id", String(64), nullable=True, unique=True),
+    # Money given back by refunds (charge_order_refunds): never more than the member paid in money.
+    Column("refunded_fen", BigInteger, nullable=False, server_default="0"),
+    Column("status", String(20), nullable=False, server_default="settled"),
+    CheckConstraint("refunded_fen >= 0 AND refunded_fen <= wallet_paid_fen + due_fen", name="refunds_within_paid"),
+    CheckConstraint("status IN ('settled', 'partially_refunded', 'refunded')", name="status"),
     CheckConstraint(
         "total_fen = elec_fee_fen + service_fee_fen AND "
         "due_fen = total_fen - voucher_deduction_fen - points_deduction_fen - wallet_paid_fen AND "
@@ -162,6 +178,59 @@ charge_orders = Table(
     # The 首页 deduction sums per local day (services.dashboard) read only these three columns: the index
     # covers them, so 14 days of orders are summed without reading the (wide) rows.
     Index("ix_charge_orders_settled_at", "settled_at", "voucher_deduction_fen", "points_deduction_fen"),
+)
+
+# A refund of a settled charge order (退款), idempotent by refund_no. The order's refunded_fen is raised by
+# a guarded UPDATE in the same transaction, so parallel refunds never return more than was paid.
+charge_order_refunds = Table(
+    "charge_order_refunds",
+    metadata,
+    Column("refund_no", String(64), primary_key=True),
+    Column("order_no", String(64), ForeignKey("charge_orders.order_no"), nullable=False, index=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("external_fen", BigInteger, nullable=False),  # returned by the platform's own payment channel
+    Column("wallet_fen", BigInteger, nullable=False),  # credited back to the wallet
+    Column("points_returned", BigInteger, nullable=False, server_default="0"),
+    Column("voucher_returned", Boolean, nullable=False, server_default="0"),
+    Column("points_clawed_back", BigInteger, nullable=False, server_default="0"),
+    Column("reason", String(500), nullable=True),
+    Column("created_by", String(100), nullable=True),
+    # sha256 of the request's content: a repeat must match it, or it is a conflicting reuse.
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", JSON, nullable=False),  # the answer: every repeat returns it unchanged
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("amount_fen >= 0 AND external_fen >= 0 AND wallet_fen >= 0 "
+                    "AND amount_fen = external_fen + wallet_fen", name="parts_add_up"),
+)
+
+# A charge session (充电会话): from plug-in to settlement it holds the wallet money, the named voucher and
+# the points the member will pay with (members.wallet_held_fen / points_held, vouchers.held_by_session).
+charge_sessions = Table(
+    "charge_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False, index=True),
+    Column("station_id", String(64), ForeignKey("stations.id"), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),  # cancelled by the hold-release job after this
+    # The voucher choice: a voucher id (held), or 'auto' / 'none' (nothing held).
+    Column("voucher_choice", String(20), nullable=False),
+    Column("voucher_id", BigId, ForeignKey("vouchers.id"), nullable=True),  # the voucher held
+    Column("use_points", Boolean, nullable=False),
+    Column("use_wallet", Boolean, nullable=False),
+    Column("wallet_held_fen", BigInteger, nullable=False),
+    Column("points_held", BigInteger, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("order_no", String(64), nullable=True, unique=True),  # the order it settled
+    Column("result", JSON, nullable=True),  # the settle or cancel answer: every repeat returns it
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('open', 'settled', 'cancelled')", name="status"),
+    CheckConstraint("wallet_held_fen >= 0 AND points_held >= 0", name="holds_not_negative"),
+    CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="closed_when_done"),
+    Index("ix_charge_sessions_status_expires_at", "status", "expires_at"),
 )
 
 api_keys = Table(

@@ -86,7 +86,12 @@ campaign_packages = Table(
     Column("trigger", String(20), nullable=False),
     Column("ref", String(100), nullable=False, server_default=""),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("campaign_id", "member_id", "trigger", "ref", name="uq_campaign_packages_once"),
+    # Set when a refund revoked the package (none of its vouchers used): it no longer counts against
+    # the budget nor blocks the same reward being earned again.
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by_refund", String(64), nullable=True),
+    Index("uq_campaign_packages_once", "campaign_id", "member_id", "trigger", "ref", unique=True,
+          sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
     Index("ix_campaign_packages_trigger_ref", "trigger", "ref"),
 )
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from evperks.db.base import BigId, metadata
 from evperks.db.types import UTCDateTime
 
-__all__ = ["points_ledger", "points_lots", "points_settings"]
+__all__ = ["points_ledger", "points_lot_spends", "points_lots", "points_settings"]
 
 points_settings = Table(
     "points_settings",
@@ -72,7 +72,21 @@ points_ledger = Table(
     Column("expires_at", UTCDateTime(), nullable=True),
     Column("created_by", String(100), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # A claw-back (a refunded order's earned points taken back) that found fewer points than it should
+    # take: what it could not take, since the balance never goes below zero.
+    Column("shortfall", BigInteger, nullable=True),
     UniqueConstraint("kind", "ref", name="uq_points_ledger_kind_ref"),
     CheckConstraint("balance_after >= 0", name="balance_not_negative"),
     Index("ix_points_ledger_member_id_id", "member_id", "id"),
+)
+
+# Which lots a spending ledger row took its points from: a full refund gives redeemed points back to the
+# lots they came from, so they expire when those would have.
+points_lot_spends = Table(
+    "points_lot_spends",
+    metadata,
+    Column("ledger_id", BigId, ForeignKey("points_ledger.id"), primary_key=True),
+    Column("lot_id", BigId, ForeignKey("points_lots.id"), primary_key=True),
+    Column("points", BigInteger, nullable=False),
+    CheckConstraint("points > 0", name="points_positive"),
 )

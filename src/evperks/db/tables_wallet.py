@@ -28,9 +28,14 @@ stored_value_settings = Table(
     Column("min_recharge_fen", BigInteger, nullable=False),
     Column("denominations_fen", JSON, nullable=False),
     Column("allow_custom_amount", Boolean, nullable=False),
+    # 启动充电最低余额: opening a charge session on the wallet needs this much available.
+    Column("min_start_balance_fen", BigInteger, nullable=False, server_default="0"),
+    # An open charge session is cancelled (its holds released) this many hours after it started.
+    Column("hold_hours", Integer, nullable=False, server_default="24"),
     Column("updated_at", UTCDateTime(), nullable=False),
     CheckConstraint("id = 1", name="single_row"),
     CheckConstraint("min_recharge_fen > 0", name="min_positive"),
+    CheckConstraint("min_start_balance_fen >= 0 AND hold_hours >= 1", name="session_rules"),
 )
 
 recharges = Table(

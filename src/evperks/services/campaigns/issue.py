@@ -197,7 +197,9 @@ def _insert_packages(conn: Connection, recipients: list[dict] | Select) -> list[
         statement = statement.values(recipients)
     else:
         statement = statement.from_select(["campaign_id", "member_id", "trigger", "ref", "created_at"], recipients)
-    return sorted(conn.execute(statement.on_conflict_do_nothing(index_elements=_ONCE).returning(p.id)).scalars())
+    # The uniqueness is partial (a revoked package no longer counts), so the conflict target names its predicate.
+    done = statement.on_conflict_do_nothing(index_elements=_ONCE, index_where=p.revoked_at.is_(None))
+    return sorted(conn.execute(done.returning(p.id)).scalars())
 
 
 def _insert_vouchers(conn: Connection, template_entry, quantity: int, campaign_id: int, batch, now: datetime, *,
