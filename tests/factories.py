@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from itertools import count
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from evperks.domain.vouchers import DaysValidity, DeductionType
 from evperks.services import members, stations, vouchers
 from evperks.services.context import Context
+from evperks.services.errors import Invalid
 from evperks.services.settlement import AUTO, ChargeOrder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,14 +31,24 @@ def member(ctx: Context, **fields) -> dict:
 
 
 def template(ctx: Context, face_value_fen: int = 1000, days: int = 30, **fields) -> dict:
+    """A template; its name (default "10元券") gets a number ("10元券 2") when a template already has it:
+    template names are unique."""
+    name = fields.pop("name", f"{face_value_fen // 100}元券")
     spec = vouchers.TemplateSpec(
-        name=fields.pop("name", f"{face_value_fen // 100}元券"),
+        name=name,
         face_value_fen=face_value_fen,
         deduction_type=fields.pop("deduction_type", DeductionType.TOTAL),
         validity=fields.pop("validity", DaysValidity(days)),
         **fields,
     )
-    return vouchers.create_template(ctx, spec)
+    for n in count(2):
+        try:
+            return vouchers.create_template(ctx, spec)
+        except Invalid as exc:
+            if exc.errors[0].code != "voucher.name_taken":
+                raise
+            spec = replace(spec, name=f"{name} {n}")
+    raise AssertionError("unreachable")
 
 
 def give(ctx: Context, member_id: str, template_id: int, quantity: int = 1) -> list[int]:

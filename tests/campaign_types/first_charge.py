@@ -34,6 +34,7 @@ LABEL = "First-charge campaign"
 DESCRIPTION = "The first settled charge of a member gets the vouchers."
 AMOUNTS_IN = None
 TIER_LABEL = None
+TIER_HINT = None
 BINDING_HINT = "First-charge campaigns are open to every member and bind nobody."
 H5_LABEL = "First-charge gift"
 H5_RANK = 5

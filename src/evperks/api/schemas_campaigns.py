@@ -159,3 +159,27 @@ class CampaignStats(BaseModel):
     participants: int
     status: CampaignStatus
     ended_reason: EndedReason | None
+
+
+class PublishWarning(BaseModel):
+    """Publishing goes ahead but the operator should know: ``campaign.never_pays``, ``campaign.pays_after``,
+    ``campaign.outranks`` (another referral campaign pays first, or this one does), ``campaign.packages_short``
+    (a one-time grant with more bound members than packages)."""
+
+    code: str
+    message: str
+    params: dict
+
+
+class PublishedOut(CampaignOut):
+    warnings: list[PublishWarning]
+
+
+class PublishCheck(BaseModel):
+    warnings: list[PublishWarning]
+    bound_members: int | None
+    total_packages: int | None
+    packages_to_give: int | None
+    shortfall: int
+    package_value_fen: int
+    exposure_fen: int

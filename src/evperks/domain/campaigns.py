@@ -125,6 +125,12 @@ class Campaign:
         return Reason.of("status", "campaign.not_a_draft",
                           "the campaign is %(status)s; only a draft can be published", status=str(self.status))
 
+    def delete_refusal(self) -> Reason | None:
+        if self.is_draft:
+            return None
+        return Reason.of("status", "campaign.delete_not_draft",
+                          "the campaign is %(status)s; only a draft can be deleted", status=str(self.status))
+
     def stop_refusal(self) -> Reason | None:
         if self.is_live:
             return None

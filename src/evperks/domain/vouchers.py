@@ -45,6 +45,11 @@ Validity = DaysValidity | WindowValidity
 MAX_VALIDITY_DAYS = 3650
 
 
+def template_name_key(name: str) -> str:
+    """What two template names are compared by: surrounding spaces and letter case do not tell them apart."""
+    return name.strip().casefold()
+
+
 def template_problems(*, name: str, face_value_fen: int, validity: Validity, min_spend_fen: int) -> list[Reason]:
     """Every field of a voucher template that breaks the rules, by name (empty when it is sound)."""
     problems = []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, vouchers
 from evperks.services import stations_store
-from evperks.services.campaigns.running import running_campaigns
+from evperks.services.campaigns.running import paying_campaigns
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, referral
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
@@ -92,7 +92,7 @@ def home(ctx: Context, member_id: str) -> Home:
                 vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
         ).scalar_one()
         shown = [c for kind in sorted(CAMPAIGN_TYPES.values(), key=lambda kind: kind.H5_RANK)
-                 for c in running_campaigns(conn, type=kind.NAME, at=now, participant=member_id)]
+                 for c in paying_campaigns(conn, kind=kind, at=now, participant=member_id)]
         unread = count_unread(conn, member_id)
     return Home(nickname=member.nickname, phone=mask_phone(member.phone), wallet_balance_fen=member.wallet_balance_fen,
                 points_balance=member.points_balance, vouchers_available=usable, unread_messages=unread,
@@ -108,7 +108,7 @@ def invites(ctx: Context, member_id: str) -> Invites:
         code = conn.execute(select(members.c.invite_code).where(members.c.id == member_id)).scalar_one_or_none()
         if code is None:
             raise NotFound("member %(id)r does not exist", code="member.not_found", id=member_id)
-        running = running_campaigns(conn, type=referral.NAME, at=now, participant=member_id)
+        running = paying_campaigns(conn, kind=referral, at=now, participant=member_id)
         invited = conn.execute(
             select(invitee.c.phone, invitee.c.registered_at, invitee.c.charge_count,
                    referral_rewards.c.created_at.label("rewarded_at"))
@@ -127,7 +127,7 @@ def invites(ctx: Context, member_id: str) -> Invites:
         ).all()
     return Invites(
         invite_code=code,
-        campaign=_campaign(running[0]) if running else None,
+        campaign=_campaign(running[0]) if running else None,  # the one that pays
         invitees=tuple(Invitee(phone=mask_phone(r.phone), registered_at=r.registered_at, charged=r.charge_count > 0,
                                rewarded_at=r.rewarded_at) for r in invited),
         rewards=tuple(InviteReward(name=r.name, face_value_fen=r.face_value_fen, deduction_type=r.deduction_type,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
@@ -15,6 +15,7 @@ from evperks.domain.vouchers import (
     VoucherStatus,
     WindowClosed,
     WindowValidity,
+    template_name_key,
     template_problems,
     validity_period,
 )
@@ -40,9 +41,11 @@ class TemplateSpec:
 
 def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") -> VoucherTemplate:
     now = ctx.clock.now()
+    spec = replace(spec, name=spec.name.strip())
     _check_spec(spec)
     _check_window_open(spec.validity, now)
     with ctx.db.write() as conn:
+        _check_name_free(conn, spec.name)
         _check_stations(conn, spec.station_ids)
         template_id = conn.execute(
             insert(voucher_templates).values(**_template_columns(spec), created_at=now, updated_at=now)
@@ -61,8 +64,12 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
         current = _template_row(conn, template_id)
         spec = _spec_from_row(current)
         _refuse_value_changes_in_use(conn, template_id, spec, changes)
+        if "name" in changes:
+            changes = {**changes, "name": changes["name"].strip()}
         spec = TemplateSpec(**{**spec.__dict__, **changes})
         _check_spec(spec)
+        if spec.name != current.name:  # a rename: existing duplicates stay, no new one is made
+            _check_name_free(conn, spec.name, template_id=template_id)
         if "validity" in changes:
             _check_window_open(spec.validity, now)
         if "station_ids" in changes:
@@ -78,13 +85,24 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
         return after
 
 
+# What a template used by a published campaign keeps (only ``name`` and ``enabled`` change then).
+VALUE_FIELDS = ("face_value_fen", "deduction_type", "station_ids", "validity", "min_spend_fen")
+
+
+def locked_fields(ctx: Context, template_id: int) -> tuple[str, ...]:
+    """The fields that cannot change now: the value fields while a published campaign uses the template,
+    so the console can lock them up front instead of offering them and refusing."""
+    with ctx.db.read() as conn:
+        return VALUE_FIELDS if template_in_use(conn, template_id) else ()
+
+
 def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: TemplateSpec, changes: dict) -> None:
     """A template a published campaign uses keeps what it promises: only its name and enabled change."""
     def same(name: str, value) -> bool:
         current = getattr(spec, name)
         return sorted(set(value)) == sorted(set(current)) if name == "station_ids" else value == current
 
-    value_changes = sorted(n for n, v in changes.items() if n not in ("name", "enabled") and not same(n, v))
+    value_changes = sorted(n for n, v in changes.items() if n in VALUE_FIELDS and not same(n, v))
     if value_changes and template_in_use(conn, template_id):
         raise Conflict.fields([Reason.of(name, "voucher.template_field_locked", "cannot change while a campaign uses the template")
                                for name in value_changes],
@@ -296,6 +314,19 @@ def _usage_counts(conn: Connection, template_ids: list[int]) -> dict[int, tuple[
         .group_by(vouchers.c.template_id)
     )
     return {t: (int(issued), int(used or 0)) for t, issued, used in rows}
+
+
+def _check_name_free(conn: Connection, name: str, *, template_id: int | None = None) -> None:
+    """No other template has this name (surrounding spaces and letter case ignored): a campaign's voucher
+    picker and the lists must tell templates apart. Creates and renames queue on one lock (PostgreSQL;
+    SQLite's write lock already serialises them), so two at once cannot both take a name."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("evperks.voucher_template_names"))))
+    key = template_name_key(name)
+    for other_id, other_name in conn.execute(select(voucher_templates.c.id, voucher_templates.c.name)):
+        if other_id != template_id and template_name_key(other_name) == key:
+            raise Invalid("another voucher template (%(id)s) is already named %(name)s", field="name",
+                          code="voucher.name_taken", id=other_id, name=other_name)
 
 
 def _check_stations(conn: Connection, station_ids: tuple[str, ...]) -> None:

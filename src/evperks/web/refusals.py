@@ -118,6 +118,7 @@ SERVICES: dict[str, str] = {
     "voucher.min_spend_negative": "must not be negative",
     "voucher.min_spend_not_reached": "the order does not reach the voucher's minimum spend",
     "voucher.name_length": "must be 1 to 100 characters",
+    "voucher.name_taken": "Another voucher template (%(id)s) is already named %(name)s",
     "voucher.not_found": "voucher %(id)s does not exist",
     "voucher.not_owned": "this member has no such voucher",
     "voucher.not_spendable": "the voucher is %(status)s",

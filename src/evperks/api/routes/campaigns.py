@@ -11,7 +11,7 @@ from evperks.api.params import Cursor, IntId, Limit
 from evperks.api.responses import json_response
 from evperks.api.routes.admin import member_filter
 from evperks.api.routing import ApiRoute
-from evperks.services.campaigns import binding, lifecycle, stats
+from evperks.services.campaigns import binding, lifecycle, publish_check, stats
 
 router = APIRouter(
     prefix="/api/v1/admin/campaigns", dependencies=[Depends(require_admin)], tags=["campaigns"], route_class=ApiRoute,
@@ -53,9 +53,17 @@ def patch_campaign(campaign_id: IntId, body: s.CampaignPatch, ctx: CtxDep) -> Re
     return json_response(lifecycle.update_campaign(ctx, campaign_id, changes=_fields(body), actor="api"), zone=ctx.zone)
 
 
-@router.post("/{campaign_id}/publish", response_model=s.CampaignOut)
+@router.get("/{campaign_id}/publish-check", response_model=s.PublishCheck)
+def check_publish(campaign_id: IntId, ctx: CtxDep) -> Response:
+    """What publishing now would warn about, with the members bound, the packages, the shortfall and the
+    cost exposure at face value (nothing is changed)."""
+    return json_response(publish_check.check_publish(ctx, campaign_id), zone=ctx.zone)
+
+
+@router.post("/{campaign_id}/publish", response_model=s.PublishedOut)
 def publish_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
-    """Check every field (422 naming all that are wrong); scheduled, or active once start_at has come."""
+    """Check every field (422 naming all that are wrong); scheduled, or active once start_at has come. The
+    answer's ``warnings`` say what publishing did not refuse but the operator should know."""
     return json_response(lifecycle.publish_campaign(ctx, campaign_id, actor="api"), zone=ctx.zone)
 
 
@@ -91,3 +99,11 @@ def unbind_members(campaign_id: IntId, body: s.UnbindIn, ctx: CtxDep) -> Respons
 def campaign_stats(campaign_id: IntId, ctx: CtxDep) -> Response:
     """Packages given and left, vouchers issued and used, what they deducted, participants."""
     return json_response(stats.campaign_stats(ctx, campaign_id), zone=ctx.zone)
+
+
+# Last: the OpenAPI examples run in the document order, so this one deletes nothing the others use.
+@router.delete("/{campaign_id}", status_code=204, response_class=Response)
+def delete_campaign(campaign_id: IntId, ctx: CtxDep) -> Response:
+    """Delete a draft (and its bound members); a published campaign is 409."""
+    lifecycle.delete_draft(ctx, campaign_id, actor="api")
+    return Response(status_code=204)

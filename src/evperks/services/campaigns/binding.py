@@ -91,9 +91,33 @@ def list_bound(ctx: Context, campaign_id: int, *, limit: int = 50, cursor: str |
     with ctx.db.read() as conn:
         store.read_row(conn, campaign_id)  # NotFound for a campaign that does not exist
         rows, next_cursor = store_members.page(conn, campaign_id, limit=min(limit, MAX_LIMIT), cursor=cursor)
+    return _bound_page(rows, next_cursor)
+
+
+def _bound_page(rows, next_cursor: str | None) -> BoundPage:
     items = [BoundMember(member_id=r.member_id, phone=r.phone, nickname=r.nickname, bound_at=r.bound_at)
              for r in rows]
     return BoundPage(items=items, next_cursor=next_cursor)
+
+
+def list_skipped(ctx: Context, campaign_id: int, *, limit: int = 50, cursor: str | None = None) -> BoundPage:
+    """Bound members the campaign gave no package, in binding order: after a one-time grant, whom the
+    packages did not reach (the budget ran out, or the campaign was stopped, before their turn)."""
+    with ctx.db.read() as conn:
+        store.read_row(conn, campaign_id)
+        rows, next_cursor = store_members.page(conn, campaign_id, limit=limit, cursor=cursor, without_package=True)
+    return _bound_page(rows, next_cursor)
+
+
+def count_skipped(ctx: Context, campaign_id: int) -> int:
+    with ctx.db.read() as conn:
+        return store_members.count(conn, campaign_id, without_package=True)
+
+
+def binding_open(ctx: Context, campaign) -> bool:
+    """Whether the campaign's bound members may change now (the type's binding rule and its state): the
+    console offers 绑定 and 解绑 only then, instead of offering them and refusing."""
+    return Campaign.from_row(campaign).members_refusal(CAMPAIGN_TYPES[campaign["type"]], ctx.clock.now()) is None
 
 
 def _check_open(conn: Connection, campaign_id: int, now: datetime) -> None:

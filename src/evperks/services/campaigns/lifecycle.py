@@ -13,10 +13,12 @@ from sqlalchemy import Connection
 
 from evperks.domain.campaign_rules import common_refusals
 from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Reason, Status
+from evperks.services import audit_store
 from evperks.services.campaigns import store
 from evperks.services.campaigns.issue import end_campaign
 from evperks.services.campaigns.jobkeys import CAMPAIGN_END, CAMPAIGN_START, ONE_TIME_GRANT
 from evperks.services.campaigns.model import CampaignOut, CampaignPage, campaign_out, stored_columns
+from evperks.services.campaigns.publish_check import Published, publish_figures
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
@@ -112,8 +114,9 @@ def list_campaigns(ctx: Context, *, type: str | None = None, status: str | None 
 
 # --- publishing and stopping -----------------------------------------------------------------------
 
-def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> CampaignOut:
-    """Check every field at once; then scheduled (or active when start_at has come) with its jobs."""
+def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> Published:
+    """Check every field at once; then scheduled (or active when start_at has come) with its jobs. The
+    answer carries what publishing warns about without refusing (``publish_check``)."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         campaign, before = store.read(conn, campaign_id, lock=True)
@@ -128,6 +131,7 @@ def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -
         if refused:
             raise Invalid.fields(refused, "The campaign cannot be published: "
                                  + ", ".join(dict.fromkeys(r.field for r in refused)), code="campaign.not_publishable")
+        warnings = publish_figures(conn, campaign).warnings
         status = campaign.status_when_published(now)
         store.mark_published(conn, campaign_id, status=status, issue_at=issue_at, now=now)
         if status == Status.SCHEDULED:
@@ -135,7 +139,21 @@ def publish_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -
         store.schedule(conn, CAMPAIGN_END, campaign_id, campaign.end_at)
         if issue_at is not None:
             store.schedule(conn, ONE_TIME_GRANT, campaign_id, issue_at)
-        return store.audited(conn, campaign_id, "publish", before, actor=actor, now=now)
+        published = store.audited(conn, campaign_id, "publish", before, actor=actor, now=now)
+        return Published(**dict(published), warnings=warnings)
+
+
+def delete_draft(ctx: Context, campaign_id: int, *, actor: str = "system") -> None:
+    """A draft (never published, so it gave nothing) is deleted with its bound members; anything else
+    is 409: a published campaign's record stays."""
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        campaign, before = store.read(conn, campaign_id, lock=True)
+        if refusal := campaign.delete_refusal():
+            raise Conflict.because(refusal)
+        store.delete_draft(conn, campaign_id)
+        audit_store.record(conn, actor=actor, action="delete", target_type="campaign", target_id=campaign_id,
+                           before=before.as_dict(), after=None, at=now)
 
 
 def stop_campaign(ctx: Context, campaign_id: int, *, actor: str = "system") -> CampaignOut:

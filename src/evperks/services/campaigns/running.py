@@ -48,6 +48,14 @@ def running_campaigns(conn: Connection, *, type: str, at: datetime, participant:
     return conn.execute(_RUNNING_FOR_PARTICIPANT, {"type": type, "at": at, "participant": participant}).all()
 
 
+def paying_campaigns(conn: Connection, *, kind, at: datetime, participant: str) -> list:
+    """The running campaigns of ``kind`` that would reward ``participant``: all of them, or for a type where
+    one campaign rewards an event (``ONE_CAMPAIGN_PER_EVENT``) only the oldest, which pays first. What a
+    member is shown, so that no page promises a reward the member cannot get."""
+    running = running_campaigns(conn, type=kind.NAME, at=at, participant=participant)
+    return running[:1] if kind.ONE_CAMPAIGN_PER_EVENT else running
+
+
 class Undo(Exception):  # noqa: N818 - a signal, not an error
     """Raised inside ``guarded`` to take back everything the campaign did, quietly."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, delete, exists, insert, select, update
 
 from evperks.db.schedule import enqueue
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
@@ -55,6 +55,12 @@ def insert_draft(conn: Connection, columns: dict, *, now: datetime) -> int:
     return conn.execute(
         insert(campaigns).values(**columns, status=Status.DRAFT, created_at=now, updated_at=now)
     ).inserted_primary_key[0]
+
+
+def delete_draft(conn: Connection, campaign_id: int) -> None:
+    """The draft and its bound members (a draft has no packages, progress or jobs)."""
+    conn.execute(delete(campaign_members).where(campaign_members.c.campaign_id == campaign_id))
+    conn.execute(delete(campaigns).where(campaigns.c.id == campaign_id, campaigns.c.status == Status.DRAFT))
 
 
 def write_draft(conn: Connection, campaign_id: int, columns: dict, *, now: datetime) -> None:

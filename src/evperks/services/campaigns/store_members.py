@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, literal, select
+from sqlalchemy import Connection, delete, exists, func, literal, select
 
-from evperks.db.tables import campaign_members, members
+from evperks.db.tables import campaign_members, campaign_packages, members
 from evperks.db.upsert import insert_for
 from evperks.services.member_search import MemberFilter
 from evperks.services.pagination import decode_cursor, encode_cursor
@@ -59,20 +59,29 @@ def unbind(conn: Connection, campaign_id: int, member_ids: list[str]) -> int:
     ).rowcount
 
 
-def count(conn: Connection, campaign_id: int) -> int:
-    return conn.execute(
-        select(func.count()).select_from(campaign_members).where(campaign_members.c.campaign_id == campaign_id)
-    ).scalar_one()
+def count(conn: Connection, campaign_id: int, *, without_package: bool = False) -> int:
+    stmt = select(func.count()).select_from(campaign_members).where(campaign_members.c.campaign_id == campaign_id)
+    if without_package:
+        p = campaign_packages.c
+        stmt = stmt.where(~exists().where(p.campaign_id == campaign_id, p.member_id == campaign_members.c.member_id,
+                                          p.revoked_at.is_(None)))
+    return conn.execute(stmt).scalar_one()
 
 
-def page(conn: Connection, campaign_id: int, *, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    """Bound members with their phone and nickname, in binding order, and the next cursor."""
+def page(conn: Connection, campaign_id: int, *, limit: int, cursor: str | None,
+         without_package: bool = False) -> tuple[list, str | None]:
+    """Bound members with their phone and nickname, in binding order, and the next cursor; with
+    ``without_package`` only those the campaign gave no package (a grant's skipped members)."""
     cm = campaign_members.c
     stmt = (
         select(cm.id, cm.member_id, cm.bound_at, members.c.phone, members.c.nickname)
         .join(members, members.c.id == cm.member_id)
         .where(cm.campaign_id == campaign_id)
     )
+    if without_package:
+        p = campaign_packages.c
+        stmt = stmt.where(~exists().where(p.campaign_id == campaign_id, p.member_id == cm.member_id,
+                                          p.revoked_at.is_(None)))
     if cursor:
         stmt = stmt.where(cm.id > decode_cursor(cursor, (int,))[0])
     rows = conn.execute(stmt.order_by(cm.id).limit(limit + 1)).all()

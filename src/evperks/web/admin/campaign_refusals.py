@@ -66,7 +66,23 @@ MSGIDS: dict[str, str | Callable[[Mapping[str, object]], str | None] | None] = {
     "campaign.members_closed": AS_WORDED,
     "campaign.grant_started": AS_WORDED,
     "campaign.unknown_members": AS_WORDED,
+    "campaign.delete_not_draft": AS_WORDED,
+    # What publishing warns about without refusing (domain.campaign_warnings).
+    "campaign.never_pays": N_("Campaign %(id)s (%(name)s) is older, admits every member and runs the whole time: "
+                              "this campaign pays no referral reward unless %(id)s is stopped or runs out of packages."),
+    "campaign.pays_after": N_("Campaign %(id)s (%(name)s) is older: while both run it pays first, and this campaign "
+                              "only pays inviters it does not admit."),
+    "campaign.outranks": N_("Campaign %(id)s (%(name)s) is newer: while both run this campaign pays first, and %(id)s "
+                            "only pays inviters this one does not admit."),
+    "campaign.packages_short": N_("%(bound)s members are bound but there are only %(packages)s packages: the last "
+                                  "%(shortfall)s members bound will get nothing."),
 }
+
+
+def warning_messages(warnings, locale: str) -> list[str]:
+    """What publishing warns about (``{code, message, params}`` each), in the reader's language."""
+    gettext = translations(locale).gettext
+    return [_translated(w["code"], w["params"], w["message"], gettext) for w in warnings]
 
 
 def refusal_messages(exc: ServiceError, locale: str, rename: Mapping[str, str]) -> dict[str, str]:

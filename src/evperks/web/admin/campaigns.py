@@ -10,14 +10,15 @@ from starlette.responses import Response
 from evperks.api.errors import status_of
 from evperks.api.params import IntId
 from evperks.domain.campaigns import Status
-from evperks.services import vouchers
-from evperks.services.campaigns import lifecycle, stats
+from evperks.services import admin_views, vouchers
+from evperks.services.campaigns import binding, lifecycle, publish_check, stats
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.errors import Invalid, NotFound, Reason, ServiceError
 from evperks.services.pagination import MAX_LIMIT
 from evperks.services.texts import N_
 from evperks.web import refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.campaign_refusals import warning_messages
 from evperks.web.admin.campaigns_form import CampaignForm, refusal_messages
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
@@ -32,6 +33,7 @@ DONE = {
     "unchanged": N_("Nothing was changed."),
     "published": N_("The campaign is published."),
     "stopped": N_("The campaign is stopped."),
+    "deleted": N_("The draft is deleted."),
 }
 
 
@@ -175,10 +177,12 @@ def _update_published(request: Request, staff: Staff, campaign: dict, typed: Cam
 
 def form_page(request: Request, staff: Staff, form: CampaignForm, *, campaign: dict | None = None,
               errors: dict | None = None, status: int = 200, flash: str | None = None) -> Response:
-    enabled = vouchers.list_templates(request.app.state.ctx, enabled=True, limit=MAX_LIMIT)["items"]
+    ctx = request.app.state.ctx
+    enabled = vouchers.list_templates(ctx, enabled=True, limit=MAX_LIMIT)["items"]
     action = f"{detail_path(campaign['id'])}/edit" if campaign else f"/admin/campaigns/new?type={form.type}"
     return page(request, staff, "admin/campaigns/form.html", status=status, nav="campaigns", form=form,
                 campaign=campaign, errors=errors or {}, templates=enabled, action=action,
+                station_names=admin_views.station_names(ctx, (s for t in enabled for s in t["station_ids"])),
                 uses_members=CAMPAIGN_TYPES[form.type].USES_MEMBERS,
                 flash=flash or (say(staff, "Please correct the fields marked below.") if errors else None),
                 flash_kind="error" if errors else None)
@@ -206,13 +210,22 @@ def confirm_stop(request: Request, staff: ChangerDep, campaign_id: IntId) -> Res
     return _confirm(request, staff, campaign_id, "stop")
 
 
+@router.get("/{campaign_id}/delete")
+def confirm_delete(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
+    return _confirm(request, staff, campaign_id, "delete")
+
+
 def _confirm(request: Request, staff: Staff, campaign_id: int, action: str) -> Response:
+    """发布 shows what publishing will mean (members bound, packages, shortfall, cost, warnings) first."""
+    ctx = request.app.state.ctx
     try:
-        campaign = lifecycle.get_campaign(request.app.state.ctx, campaign_id)
+        campaign = lifecycle.get_campaign(ctx, campaign_id)
+        check = publish_check.check_publish(ctx, campaign_id) if action == "publish" else None
     except NotFound:
         return no_such_campaign(request, staff)
     return page(request, staff, "admin/campaigns/confirm.html", nav="campaigns", campaign=campaign, action=action,
-                uses_members=uses_members(campaign))
+                uses_members=uses_members(campaign), check=check,
+                warnings=warning_messages(check.warnings, staff.locale) if check else [])
 
 
 @router.post("/{campaign_id}/publish")
@@ -224,6 +237,9 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
     """Published → the detail. Refused for its fields (422) → the form, each reason beside its field
     and what was typed kept; refused for its state (409) → the detail saying why."""
     ctx = request.app.state.ctx
+    if form is not None and publish_check.check_publish(ctx, campaign_id).warnings:
+        # 保存并发布 with something to warn about: saved; the confirmation says what before publishing.
+        return redirect(f"{detail_path(campaign_id)}/publish")
     try:
         lifecycle.publish_campaign(ctx, campaign_id, actor=staff.username)
     except NotFound:
@@ -242,14 +258,25 @@ def publish(request: Request, staff: Staff, campaign_id: int, *, form: CampaignF
 
 @router.post("/{campaign_id}/stop")
 def stop_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
+    return _change_state(request, staff, campaign_id, lifecycle.stop_campaign, f"{detail_path(campaign_id)}?done=stopped",
+                         N_("Only a scheduled or running campaign can be stopped."))
+
+
+@router.post("/{campaign_id}/delete")
+def delete_campaign(request: Request, staff: ChangerDep, campaign_id: IntId) -> Response:
+    return _change_state(request, staff, campaign_id, lifecycle.delete_draft, "/admin/campaigns?done=deleted",
+                         N_("Only a draft can be deleted."))
+
+
+def _change_state(request: Request, staff: Staff, campaign_id: int, change, done: str, refused: str) -> Response:
+    """停止 or 删除: done → ``done``; refused for the campaign's state (changed meanwhile) → the detail saying so."""
     try:
-        lifecycle.stop_campaign(request.app.state.ctx, campaign_id, actor=staff.username)
+        change(request.app.state.ctx, campaign_id, actor=staff.username)
     except NotFound:
         return no_such_campaign(request, staff)
-    except ServiceError as exc:  # a draft, or ended already
-        return detail_page(request, staff, campaign_id, status=status_of(exc),
-                           refusal=say(staff, "Only a scheduled or running campaign can be stopped."))
-    return redirect(f"{detail_path(campaign_id)}?done=stopped")
+    except ServiceError as exc:
+        return detail_page(request, staff, campaign_id, status=status_of(exc), refusal=say(staff, refused))
+    return redirect(done)
 
 
 # --- 查看: the detail with live stats --------------------------------------------------------------
@@ -280,8 +307,21 @@ def detail_page(request: Request, staff: Staff, campaign_id: int, *, status: int
     names = {t["id"]: t for t in vouchers.list_templates(ctx, limit=MAX_LIMIT)["items"]}
     return page(request, staff, "admin/campaigns/detail.html", status=status, nav="campaigns", campaign=campaign,
                 templates=names, uses_members=uses_members(campaign),
+                skipped=_skipped(ctx, campaign, request.query_params.get("skipped_cursor")),
                 flash=refusal or done_message(request, staff.locale, DONE),
                 flash_kind="error" if refusal else None, campaign_id=campaign_id, **figures)
+
+
+def _skipped(ctx, campaign: dict, cursor: str | None) -> dict | None:
+    """Once a one-time grant has started: the bound members given no package (a page, and how many)."""
+    issue_at = campaign["issue_at"]
+    if not CAMPAIGN_TYPES[campaign["type"]].GRANTS_AT_ISSUE_AT or issue_at is None or issue_at > ctx.clock.now():
+        return None
+    try:
+        found = binding.list_skipped(ctx, campaign["id"], limit=PAGE_SIZE, cursor=cursor or None)
+    except Invalid:  # a cursor that is not ours: the first page
+        found = binding.list_skipped(ctx, campaign["id"], limit=PAGE_SIZE)
+    return {"count": binding.count_skipped(ctx, campaign["id"]), "items": found.items, "next_cursor": found.next_cursor}
 
 
 def _figures(request: Request, campaign_id: int) -> dict:

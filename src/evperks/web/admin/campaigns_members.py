@@ -1,6 +1,6 @@
 """绑定会员: find members by their attributes (会员属性查找), bind them one by one, the selected rows
 (批量绑定) or every result of the search at once (one INSERT … SELECT in the service); the bound list
-with 解绑; 下一步 goes on to the basic info and 活动方案."""
+with 解绑; 下一步 goes on to 发布. 绑定/解绑 are offered only while the type's binding rule allows them."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def _members_page(request: Request, staff: Staff, campaign_id: int, query, *, st
     return page(request, staff, "admin/campaigns/members.html", status=status, nav="campaigns", campaign=campaign,
                 search=search, search_query=urlencode(_given(search)), errors=errors, found=found, bound=bound,
                 uses_members=uses_members(campaign), next_step=_next_step(campaign),
+                binding_open=binding.binding_open(ctx, campaign),
                 flash=refusal or _done(request, staff), flash_kind="error" if refusal else None)
 
 
@@ -73,9 +74,9 @@ def _given(search: dict[str, str]) -> dict[str, str]:
 
 
 def _next_step(campaign: dict) -> str:
-    """下一步: a draft goes on to its basic info and 活动方案; a published campaign back to its detail."""
+    """下一步: a draft goes on to step 4, 发布 (its confirmation); a published campaign back to its detail."""
     path = detail_path(campaign["id"])
-    return f"{path}/edit" if campaign["status"] == Status.DRAFT else path
+    return f"{path}/publish" if campaign["status"] == Status.DRAFT else path
 
 
 def _done(request: Request, staff: Staff) -> str | None:

@@ -115,8 +115,10 @@ def _typed(form: FormData) -> dict:
 
 def _form_page(request: Request, staff: Staff, *, template: dict | None, values: dict, errors: dict | None = None,
                status: int = 200, problem: str | None = None) -> Response:
+    ctx = request.app.state.ctx
+    locked = _locked(ctx, template["id"]) if template else False
     return page(request, staff, "admin/vouchers/form.html", status=status, nav="vouchers", voucher_template=template,
-                values=values, errors=errors or {}, problem=problem,
+                values=values, errors=errors or {}, problem=problem, locked=locked,
                 stations=admin_views.station_choices(request.app.state.ctx))
 
 
@@ -174,13 +176,19 @@ def _save(request: Request, template_id: int, staff: Staff, form: FormData) -> R
         return missing(request, staff, nav="vouchers")
     try:
         before = template_spec(form_values(template, ctx.zone), ctx.zone)
-        after = template_spec(form, ctx.zone)
+        # Locked fields are shown disabled, so not posted: they keep their stored values.
+        posted = {**form_values(template, ctx.zone), "name": form.get("name")} if _locked(ctx, template_id) else form
+        after = template_spec(posted, ctx.zone)
         changes = {f: getattr(after, f) for f in SPEC_FIELDS if getattr(after, f) != getattr(before, f)}
         if changes:
             vouchers.update_template(ctx, template_id, changes, actor=staff.username)
     except ServiceError as exc:
         return _refused_form(request, staff, exc, template=template, form=form)
     return redirect(f"/admin/voucher-templates/{template_id}?done={'saved' if changes else 'unchanged'}")
+
+
+def _locked(ctx, template_id: int) -> bool:
+    return bool(vouchers.locked_fields(ctx, template_id))
 
 
 @router.post("/{template_id:int}/enabled")

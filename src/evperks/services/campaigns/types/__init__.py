@@ -79,6 +79,7 @@ class CampaignType(Protocol):
     AMOUNTS_IN: Metric | None
     # The label of a tier's amount on the form; None: named after the campaign's metric.
     TIER_LABEL: str | None
+    TIER_HINT: str | None  # how its tiers pay, beside the tier table; None: no tiers
     BINDING_HINT: str  # what binding members means for it (or that it binds nobody), on the members page
     H5_LABEL: str  # its tag on the member's home page
     H5_RANK: int  # its place among the campaigns on the member's home page, lowest first

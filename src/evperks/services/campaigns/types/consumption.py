@@ -46,6 +46,8 @@ DESCRIPTION = N_("Members whose charged energy or paid amount reaches a tier dur
                  "vouchers.")
 AMOUNTS_IN = None  # tiers and the reminder are in the campaign's metric: kWh or yuan
 TIER_LABEL = None  # named after the metric chosen
+TIER_HINT = N_("How tiers pay: every tier a member's total crosses pays its own package, once per member; an "
+                "order that crosses several tiers gets each of them.")
 BINDING_HINT = N_("Only bound members take part; with nobody bound, every member does.")
 H5_LABEL = N_("Charging campaign")
 H5_RANK = 1

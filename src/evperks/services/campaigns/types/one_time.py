@@ -41,6 +41,7 @@ LABEL = N_("One-time grant")
 DESCRIPTION = N_("The bound members each get the vouchers once, at the time set.")
 AMOUNTS_IN = None
 TIER_LABEL = None
+TIER_HINT = None  # no tiers
 BINDING_HINT = N_("Each bound member gets the package once, at the issue time. Bind at least one member before "
                   "publishing.")
 H5_LABEL = N_("Member gift")

@@ -39,6 +39,8 @@ LABEL = N_("Recharge campaign")
 DESCRIPTION = N_("A recharge gets the vouchers of the highest tier its amount reaches.")
 AMOUNTS_IN = Metric.AMOUNT  # tiers are recharge amounts: yuan on the form, fen stored
 TIER_LABEL = N_("Recharge reaching (¥)")
+TIER_HINT = N_("How tiers pay: a recharge gets the package of the highest tier its amount reaches, one package "
+                "per recharge (¥300 with tiers ¥100 and ¥200 gets the ¥200 tier only).")
 BINDING_HINT = N_("Registration and recharge campaigns are open to every member and bind nobody.")
 H5_LABEL = N_("Recharge campaign")
 H5_RANK = 2

@@ -43,6 +43,7 @@ DESCRIPTION = N_("When a new member registers through an existing member's invit
                  "charge, the inviter gets the vouchers.")
 AMOUNTS_IN = None
 TIER_LABEL = None
+TIER_HINT = None  # no tiers
 BINDING_HINT = N_("Only bound members earn the reward for inviting; with nobody bound, every member can.")
 H5_LABEL = N_("Invite friends")
 H5_RANK = 0  # the invite campaign comes first on the member's home page

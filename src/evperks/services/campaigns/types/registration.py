@@ -37,6 +37,7 @@ LABEL = N_("Registration campaign")
 DESCRIPTION = N_("Members who register for the first time get the vouchers automatically.")
 AMOUNTS_IN = None
 TIER_LABEL = None
+TIER_HINT = None  # no tiers
 BINDING_HINT = N_("Registration and recharge campaigns are open to every member and bind nobody.")
 H5_LABEL = N_("New member gift")
 H5_RANK = 3
