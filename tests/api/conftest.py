@@ -65,6 +65,10 @@ class Api:
             **fields,
         }
         response = self.admin("POST", "/api/v1/admin/voucher-templates", json=body)
+        for n in range(2, 100):  # template names are unique: the default one gets a number when taken
+            if "name" in fields or response.status_code != 422:
+                break
+            response = self.admin("POST", "/api/v1/admin/voucher-templates", json={**body, "name": f"10元券 {n}"})
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -1,5 +1,5 @@
 """绑定会员 in the console, as the manual's steps go: create the campaign, 查看 → 绑定会员 (one row, the
-ticked rows with 批量绑定, or every result of a search), 解绑, 下一步 → the plan → publish."""
+ticked rows with 批量绑定, or every result of a search), 解绑, 下一步 → step 4, the publish confirmation."""
 
 from __future__ import annotations
 
@@ -32,10 +32,14 @@ def test_a_referral_campaign_binds_one_member_by_row_then_goes_on_to_publish(pag
     expect(_bound_table(page)).to_contain_text("老张")
     expect(_bound_table(page)).not_to_contain_text("小李")
 
-    page.get_by_role("link", name="下一步").click()
+    page.get_by_role("link", name="下一步").click()  # step 3 goes on to step 4, not back to step 2
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认发布活动？")
+    expect(page.get_by_role("list", name="步骤").locator("[aria-current=step]")).to_have_text("4. 发布")
+    page.get_by_role("link", name="返回修改活动方案").click()  # the plan is one link away
     expect(page.get_by_role("heading", level=1)).to_have_text("编辑活动 · 拉新活动")
     assert page.get_by_label("活动名称").input_value() == "邀请有奖"
-    page.get_by_role("button", name="保存并发布").click()
+    page.go_back()
+    page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_role("status")).to_have_text("活动已发布。")
     expect(page.get_by_role("heading", level=1)).to_contain_text("进行中")
 
@@ -62,7 +66,7 @@ def test_a_one_time_grant_binds_the_ticked_rows_in_bulk_and_is_published(page, s
     expect(page.locator(".flash.error")).to_have_text("请先勾选至少一名会员。")
 
     page.get_by_role("link", name="下一步").click()
-    page.get_by_role("button", name="保存并发布").click()
+    page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_role("status")).to_have_text("活动已发布。")
     expect(page.locator("dl.facts")).to_contain_text("发放时间2026-03-10 08:00")
     expect(page.locator("dl.facts")).to_contain_text("10元券 × 2")
@@ -80,7 +84,7 @@ def test_binding_all_search_results_binds_every_page_of_the_search_and_unbinding
     page.get_by_label("活动进度提醒").fill("2.5")
     page.get_by_label("倒计时天数").fill("3")
     first = page.get_by_role("group", name="第 1 档")
-    first.get_by_label("消费总额满（kWh 或元）").fill("10")  # the unit follows the metric once the form reloads
+    first.get_by_label("消费电量满（kWh）").fill("10")  # the unit follows the metric as soon as it is chosen
     _reward_row(first, 1, five)
     page.get_by_role("button", name="添加一档").click()
     second = page.get_by_role("group", name="第 2 档")
@@ -111,7 +115,7 @@ def test_binding_all_search_results_binds_every_page_of_the_search_and_unbinding
     assert not any(o["phone"] in _bound_table(page).inner_text() for o in others)
 
     page.get_by_role("link", name="下一步").click()
-    page.get_by_role("button", name="保存并发布").click()
+    page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_role("status")).to_have_text("活动已发布。")
     settings = page.locator("dl.facts")
     expect(settings).to_contain_text("消费电量（kWh）")

@@ -142,11 +142,14 @@ def test_a_template_a_published_campaign_uses_can_be_renamed_but_not_revalued(pa
     binding.bind_members(site.ctx, campaign["id"], member_ids=[member["id"]])
     lifecycle.publish_campaign(site.ctx, campaign["id"])
     page.goto(f"/admin/voucher-templates/{template['id']}/edit")
+    expect(page.get_by_label("面额（元）")).to_be_disabled()  # locked up front, not offered and then refused
+    page.get_by_label("面额（元）").evaluate("input => input.disabled = false")  # as a form opened earlier was
     page.get_by_label("面额（元）").fill("50")
     assert _submit(page).status == 409
     expect(page.get_by_role("alert").last).to_have_text("此代金券已被活动使用：只能修改名称和启用状态")
     expect(page.locator("#e-face_value")).to_have_text("有活动正在使用此代金券，不能修改")
     assert page.get_by_label("面额（元）").input_value() == "50"
+    page.get_by_label("面额（元）").evaluate("input => input.disabled = false")
     page.get_by_label("面额（元）").fill("10")
     page.get_by_label("名称").fill("活动券（新名）")
     _submit(page)

@@ -176,15 +176,21 @@ def _save(request: Request, template_id: int, staff: Staff, form: FormData) -> R
         return missing(request, staff, nav="vouchers")
     try:
         before = template_spec(form_values(template, ctx.zone), ctx.zone)
-        # Locked fields are shown disabled, so not posted: they keep their stored values.
-        posted = {**form_values(template, ctx.zone), "name": form.get("name")} if _locked(ctx, template_id) else form
-        after = template_spec(posted, ctx.zone)
+        after = template_spec(_kept_if_locked(form, template, ctx) if _locked(ctx, template_id) else form, ctx.zone)
         changes = {f: getattr(after, f) for f in SPEC_FIELDS if getattr(after, f) != getattr(before, f)}
         if changes:
             vouchers.update_template(ctx, template_id, changes, actor=staff.username)
     except ServiceError as exc:
         return _refused_form(request, staff, exc, template=template, form=form)
     return redirect(f"/admin/voucher-templates/{template_id}?done={'saved' if changes else 'unchanged'}")
+
+
+def _kept_if_locked(form: FormData, template: dict, ctx) -> dict:
+    """Locked fields are shown disabled, so not posted: they keep their stored values. One posted anyway
+    (a form opened before a campaign took the template) is taken as posted, and the service refuses it."""
+    values = form_values(template, ctx.zone)
+    values.update({key: form.getlist(key) if key == "station_ids" else form.get(key) for key in form})
+    return values
 
 
 def _locked(ctx, template_id: int) -> bool:
