@@ -49,3 +49,14 @@ def test_an_empty_deductions_chart_shows_no_made_up_top_value(admin, site):
     expect(chart).to_contain_text("这些天暂无数据")
     expect(chart).not_to_contain_text("¥0.01")
     assert "03-12: ¥0.00" in chart.inner_html()
+
+
+def test_a_members_seven_day_voucher_issued_on_12_03_reads_valid_until_12_09_23_59(admin, site):
+    site.ctx.clock.move_to(f.local(2026, 12, 3, 10))
+    member = f.member(site.ctx)
+    f.give(site.ctx, member["id"], f.template(site.ctx, days=7)["id"])
+    admin.goto(f"/admin/members/{member['id']}")
+    held = admin.get_by_role("table", name="持有代金券").locator("tbody tr")
+    expect(held).to_have_count(1)
+    expect(held.first).to_contain_text("2026-12-03 10:00 – 2026-12-09 23:59")
+    expect(held.first).not_to_contain_text("12-10")
