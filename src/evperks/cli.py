@@ -35,17 +35,29 @@ def _context(settings: Settings):
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
-    from evperks.db.migrate import current, upgrade  # noqa: PLC0415
-
+    """Bring the database schema up to date, naming each migration applied."""
     url = _settings().database_url
+    before, after, applied = _upgrade(url)
+    if not applied:
+        typer.echo(f"database is up to date (at {after}): no migration to apply")
+        return
+    for revision, doc in applied:
+        typer.echo(f"applied {revision}: {doc}")
+    typer.echo(f"database migrated from {before or 'empty'} to {after} ({len(applied)} migration(s))")
+
+
+def _upgrade(url: str, *, announce: bool = False) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """Migrate to head: the revision before, the one after and the migrations applied. ``announce`` tells on
+    stderr when it applied any, so a later ``evperks migrate`` saying "up to date" is no surprise."""
+    from evperks.db.migrate import current, revisions_between, upgrade  # noqa: PLC0415
+
     before = current(url)
     upgrade(url)
     after = current(url)
-    if before == after:
-        typer.echo(f"database is up to date (at {after})")
-    else:
-        typer.echo(f"database migrated from {before or 'empty'} to {after}")
+    applied = revisions_between(before, after)
+    if announce and applied:
+        typer.echo(f"database migrated from {before or 'empty'} to {after} ({len(applied)} migration(s))", err=True)
+    return before, after, applied
 
 
 @app.command()
@@ -61,13 +73,12 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from evperks.config import listening_base_url  # noqa: PLC0415
-    from evperks.db.migrate import upgrade  # noqa: PLC0415
 
     # Links and QR codes point where this server listens unless the operator names the public address;
     # the worker processes inherit it through the environment.
     os.environ.setdefault("EVPERKS_PUBLIC_BASE_URL", listening_base_url(host, port))
     settings = _settings()
-    upgrade(settings.database_url)
+    _upgrade(settings.database_url, announce=True)
     uvicorn.run("evperks.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), access_log=False,
                 proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
@@ -76,11 +87,10 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run scheduled jobs only (for separate job nodes)."""
-    from evperks.db.migrate import upgrade  # noqa: PLC0415
     from evperks.jobs.scheduler import Scheduler  # noqa: PLC0415
 
     settings = _settings()
-    upgrade(settings.database_url)
+    _upgrade(settings.database_url, announce=True)
     stop = threading.Event()
     # The loop runs in its own thread so that the signal handler, which runs in the main thread, never
     # interrupts it while it holds the stop event's lock. On SIGTERM or SIGINT a batch job gives its
@@ -187,11 +197,10 @@ def secrets_rotate(name: str = typer.Argument(..., help="h5, sandbox-payments or
 
 def _call_service(service, **kwargs):
     """Run one service function on the configured (migrated) database; a refusal exits with status 1."""
-    from evperks.db.migrate import upgrade  # noqa: PLC0415
     from evperks.services.errors import ServiceError  # noqa: PLC0415
 
     settings = _settings()
-    upgrade(settings.database_url)
+    _upgrade(settings.database_url, announce=True)
     try:
         return service(_context(settings), **kwargs)
     except ServiceError as exc:

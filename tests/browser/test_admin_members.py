@@ -49,7 +49,7 @@ def test_searching_members_by_each_attribute_lists_only_the_matches(page, site):
     assert search(标签="vip") == [old["phone"]]
     assert search(是否受邀注册="是") == [invited["phone"]]
     assert sorted(search(是否受邀注册="否")) == sorted([old["phone"], charger["phone"]])
-    assert search(**{"注册日期起": "2026-03-02", "注册日期止": "2026-03-02"}) == [invited["phone"]]
+    assert search(**{"注册日期起": "2026-03-02", "注册日期至（含）": "2026-03-02"}) == [invited["phone"]]
     assert search(充电次数不少于="1") == [charger["phone"]]
     assert search(**{"累计电量不少于（kWh）": "29.5"}) == [charger["phone"]]
     assert search(**{"累计消费不少于（元）": "40.01"}) == []

@@ -36,7 +36,7 @@ def test_vouchers_are_sorted_into_available_used_expired_and_revoked_tabs(phone,
     expect(phone.get_by_role("link", name="可用")).to_have_attribute("aria-current", "page")
     card = phone.get_by_test_id("voucher")
     expect(card).to_have_count(1)
-    for text in ["¥5.00", "服务费", "南山服务费券", "适用站点： 南山站", "有效期 2026-03-12 09:00 至 2026-04-11 00:00",
+    for text in ["¥5.00", "服务费", "南山服务费券", "适用站点： 南山站", "有效期 2026-03-12 09:00 至 2026-04-10 23:59",
                  "来源：客服补发（充电异常补偿）"]:
         expect(card).to_contain_text(text)
     shot(phone, "h5-vouchers")
@@ -46,6 +46,8 @@ def test_vouchers_are_sorted_into_available_used_expired_and_revoked_tabs(phone,
         expect(phone.get_by_test_id("voucher")).to_have_count(1)
         expect(phone.get_by_test_id("voucher")).to_contain_text(name)
         expect(phone.get_by_test_id("voucher")).to_contain_text(text)
+        if tab == "已使用":  # when, and on which order
+            expect(phone.get_by_test_id("used")).to_have_text("2026-03-12 12:00 用于充电订单 ORD-V1")
 
 
 def test_points_show_the_balance_the_history_and_what_expires_soon(phone, site):
@@ -69,7 +71,8 @@ def test_points_show_the_balance_the_history_and_what_expires_soon(phone, site):
     expect(rows.nth(0)).to_contain_text("+20")
     expect(rows.nth(1)).to_contain_text("平台赠送 · 新会员礼")
     expect(rows.nth(1)).to_contain_text("+100")
-    expect(rows.nth(1)).to_contain_text("2026-04-01 过期")
+    expect(rows.nth(1)).to_contain_text("有效期至 2026-03-31 23:59")
+    expect(phone.get_by_test_id("points-validity")).to_contain_text("120 积分，有效期至 2026-03-31 23:59")
     shot(phone, "h5-points")
 
 
@@ -96,7 +99,7 @@ def test_campaign_progress_shows_the_accumulated_kwh_the_next_tier_and_the_days_
 
     phone.goto("/h5/messages")
     messages = phone.get_by_test_id("message")
-    expect(messages.filter(has_text="活动进度查看")).to_contain_text(
+    expect(messages.filter(has_text="活动进度提醒")).to_contain_text(
         "「累计充电赢好礼」已累计 20.5 kWh，再 9.5 kWh 即可达到第 2 档奖励。")
     expect(messages.filter(has_text="收到代金券")).to_contain_text("您获得了「累计充电赢好礼」活动的 1 张代金券。")
     shot(phone, "h5-messages")

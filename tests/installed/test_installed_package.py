@@ -49,6 +49,7 @@ H5_PAGES = {
     "/h5/vouchers": "代金券",
     "/h5/recharge": "充值",
     "/h5/recharges": "充值详情",
+    "/h5/balance": "余额明细",
     "/h5/invite": "邀请有奖",
     "/h5/campaigns": "活动进度查看",
     "/h5/messages": "消息",

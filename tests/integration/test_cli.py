@@ -124,9 +124,22 @@ def test_migrate_says_what_it_applied_then_that_the_database_is_up_to_date(tmp_p
     first = runner.invoke(app, ["migrate"])
     assert first.exit_code == 0, first.output
     assert f"database migrated from empty to {head()}" in first.output
+    assert "applied 0001_initial: Initial schema" in first.output
+    assert f"applied {head()}: " in first.output
+    assert "up to date" not in first.output
     again = runner.invoke(app, ["migrate"])
     assert again.exit_code == 0, again.output
-    assert f"database is up to date (at {head()})" in again.output
+    assert f"database is up to date (at {head()}): no migration to apply" in again.output
+    assert "applied" not in again.output
+
+
+def test_a_command_that_migrates_on_start_says_so_so_migrate_then_finds_nothing_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVPERKS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    keys = runner.invoke(app, ["keys", "create", "platform", "--role", "platform"])
+    assert keys.exit_code == 0, keys.output
+    assert f"database migrated from empty to {head()}" in keys.output
+    again = runner.invoke(app, ["migrate"])
+    assert f"database is up to date (at {head()}): no migration to apply" in again.output
 
 
 def test_migrate_on_a_migrated_database_changes_nothing_and_says_so(env):

@@ -60,7 +60,7 @@ def codes_in_source() -> dict[str, str]:
 def test_the_scan_finds_the_codes_of_services_domain_and_forms():
     found = codes_in_source()
     assert {"member.phone_registered", "voucher.already_used", "voucher.already_revoked", "wallet.amount_not_offered",
-            "points.expiry_out_of_range", "form.not_kwh", "voucher.wrong_station"} <= set(found)
+            "points.expiry_day_not_in_month", "form.not_kwh", "voucher.wrong_station"} <= set(found)
 
 
 def test_every_code_raised_has_a_message_for_the_pages():
@@ -90,6 +90,6 @@ def test_a_refusal_naming_no_field_is_shown_by_its_own_code():
 
 
 def test_params_fill_the_translated_message():
-    expiry = Reason.of("expiry.months", "points.expiry_out_of_range", "must be a whole number from %(low)s to %(high)s",
-                       low=1, high=1200)
-    assert refusals.say(expiry, translations("zh_CN").gettext) == "须为 1 到 1200 的整数"
+    expiry = Reason.of("expiry.day", "points.expiry_day_not_in_month", "month %(month)s has no day %(day)s",
+                       month=2, day=30)
+    assert refusals.say(expiry, translations("zh_CN").gettext) == "2月没有30日"

@@ -86,6 +86,16 @@ def current(url: str) -> str | None:
         db.dispose()
 
 
+def revisions_between(before: str | None, after: str | None) -> list[tuple[str, str]]:
+    """The migrations that took a database from ``before`` (None: empty) to ``after``, oldest first, each
+    as (revision, what it does)."""
+    if after is None or before == after:
+        return []
+    scripts = ScriptDirectory.from_config(alembic_config())
+    steps = scripts.iterate_revisions(after, before or "base")
+    return [(step.revision, (step.doc or "").strip()) for step in reversed(list(steps))]
+
+
 def head() -> str | None:
     """The newest revision shipped with this version of evperks."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

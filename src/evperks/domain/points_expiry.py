@@ -85,29 +85,45 @@ def expires_at(rule: Rule, granted_at: datetime, zone: ZoneInfo) -> datetime | N
 
 
 def validate(rule: Rule) -> Rule:
-    """The rule itself, or InvalidRule naming the field (as ``expiry.<field>``) that is out of range."""
+    """The rule itself, or InvalidRule naming the field (as ``expiry.<field>``) and saying what is wrong with
+    it in a code of its own: a count of years or months out of range, a month that does not exist, a day
+    the month does not have (2月没有30日)."""
     match rule:
         case Never():
             pass
         case Yearly(years, month, day):
-            _check_range("years", years, 1, MAX_YEARS)
-            _check_range("month", month, 1, 12)
+            _check_count("years", years, MAX_YEARS, "points.expiry_years_range", "years")
+            _check_whole("month", month)
+            if not 1 <= month <= 12:
+                raise InvalidRule("month", "points.expiry_month_unknown", "there is no month %(month)s: enter 1 to 12",
+                                  month=month)
+            _check_whole("day", day)
             # The longest the month can be: Feb 29 is allowed and means Feb 28 in common years.
-            _check_range("day", day, 1, calendar.monthrange(2000, month)[1])
+            if not 1 <= day <= calendar.monthrange(2000, month)[1]:
+                raise InvalidRule("day", "points.expiry_day_not_in_month", "month %(month)s has no day %(day)s",
+                                  month=month, day=day)
         case Monthly(months, day):
-            _check_range("months", months, 1, MAX_MONTHS)
-            _check_range("day", day, 1, 31)
+            _check_count("months", months, MAX_MONTHS, "points.expiry_months_range", "months")
+            _check_whole("day", day)
+            if not 1 <= day <= 31:
+                raise InvalidRule("day", "points.expiry_day_unknown", "no month has a day %(day)s: enter 1 to 31",
+                                  day=day)
         case PerGrant(years):
-            _check_range("years", years, 1, MAX_YEARS)
+            _check_count("years", years, MAX_YEARS, "points.expiry_years_range", "years")
         case _:
             raise TypeError(f"not an expiry rule: {rule!r}")
     return rule
 
 
-def _check_range(field: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidRule(field, "points.expiry_out_of_range", "must be a whole number from %(low)s to %(high)s",
-                          low=low, high=high)
+def _check_whole(field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRule(field, "points.expiry_not_whole", "must be a whole number")
+
+
+def _check_count(field: str, value: object, high: int, code: str, unit: str) -> None:
+    _check_whole(field, value)
+    if not 1 <= value <= high:
+        raise InvalidRule(field, code, f"must be from 1 to %(high)s {unit}", high=high)
 
 
 def rule_from_dict(data: dict) -> Rule:

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, vouchers
+from evperks.db.tables import campaign_packages, campaigns, members, referral_rewards, voucher_templates, vouchers
 from evperks.services import stations_store
-from evperks.services.campaigns.running import paying_campaigns
-from evperks.services.campaigns.types import CAMPAIGN_TYPES, referral
+from evperks.services.campaigns.running import paying_campaigns, running_campaigns
+from evperks.services.campaigns.types import CAMPAIGN_TYPES, referral, registration
 from evperks.services.context import Context
 from evperks.services.errors import NotFound
 from evperks.services.messages_store import count_unread
@@ -70,6 +70,17 @@ class Invites(Result):
 
 
 @result
+class OfferedVoucher(Result):
+    """A voucher a registering member would get now."""
+
+    campaign_name: str | None
+    name: str
+    face_value_fen: int
+    deduction_type: str
+    quantity: int
+
+
+@result
 class Names(Result):
     stations: dict[str, str]
     campaigns: dict[int, str]
@@ -81,7 +92,8 @@ def mask_phone(phone: str) -> str:
 
 def home(ctx: Context, member_id: str) -> Home:
     """Balances, the counts of usable vouchers and unread messages, and the campaigns running now that
-    admit the member."""
+    admit the member (but not the registration campaigns: whoever sees this page is registered already;
+    the registration page shows them)."""
     now = ctx.clock.now()
     with ctx.db.read() as conn:
         member = conn.execute(select(members).where(members.c.id == member_id)).first()
@@ -92,6 +104,7 @@ def home(ctx: Context, member_id: str) -> Home:
                 vouchers.c.member_id == member_id, vouchers.c.status == "available", vouchers.c.valid_until > now)
         ).scalar_one()
         shown = [c for kind in sorted(CAMPAIGN_TYPES.values(), key=lambda kind: kind.H5_RANK)
+                 if kind.NAME != registration.NAME
                  for c in paying_campaigns(conn, kind=kind, at=now, participant=member_id)]
         unread = count_unread(conn, member_id)
     return Home(nickname=member.nickname, phone=mask_phone(member.phone), wallet_balance_fen=member.wallet_balance_fen,
@@ -157,3 +170,27 @@ def names(ctx: Context, *, station_ids: set[str], campaign_ids: set[int]) -> Nam
 def _campaign(row) -> RunningCampaign:
     return RunningCampaign(id=row.id, name=row.name, type=row.type, rules_text=row.rules_text or "",
                            start_at=row.start_at, end_at=row.end_at)
+
+
+def used_at(ctx: Context, member_id: str, voucher_ids: set[int]) -> dict[int, datetime]:
+    """When each of the member's used vouchers (by id) was used (the 已使用 tab shows it beside the order)."""
+    if not voucher_ids:
+        return {}
+    with ctx.db.read() as conn:
+        return dict(conn.execute(select(vouchers.c.id, vouchers.c.used_at).where(
+            vouchers.c.member_id == member_id, vouchers.c.id.in_(voucher_ids), vouchers.c.used_at.is_not(None))).all())
+
+
+def registration_offer(ctx: Context) -> tuple[OfferedVoucher, ...]:
+    """What registering now would bring: the vouchers of every registration campaign running now with
+    budget left (they all pay, oldest first); empty when none would."""
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        paying = [c for c in running_campaigns(conn, type=registration.NAME, at=now)
+                  if c.total_packages is None or c.packages_given < c.total_packages]
+        wanted = {item["template_id"] for c in paying for item in c.reward}
+        templates = {t.id: t for t in conn.execute(select(voucher_templates).where(voucher_templates.c.id.in_(wanted)))} \
+            if wanted else {}
+    return tuple(OfferedVoucher(campaign_name=c.name, name=t.name, face_value_fen=t.face_value_fen,
+                                deduction_type=t.deduction_type, quantity=item["quantity"])
+                 for c in paying for item in c.reward if (t := templates.get(item["template_id"])) and t.enabled)

@@ -19,6 +19,7 @@ MESSAGE_TYPES = (
     "campaign_countdown",
     "points_expiring",
     "recharge_credited",
+    "wallet_paid",  # the wallet paid (part of) a charge order
 )
 
 

@@ -3,7 +3,7 @@ stored units into what people read (fen → yuan, UTC → the operator's wall ti
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -50,6 +50,17 @@ def local_time(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%
     return "" if value is None else value.astimezone(zone).strftime(fmt)
 
 
+def local_end(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """The last local minute of a period whose stored end is exclusive: a voucher valid until 12-10 00:00
+    reads "12-09 23:59" (its last usable day), an end at any other time reads as it is."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone)
+    if local.time() == time(0):
+        local -= timedelta(minutes=1)
+    return local.strftime(fmt)
+
+
 # Pages are never framed (no clickjacking of a publish button), never sniffed, never stored (they show
 # members' data; the back button after signing out must not show them again), and links out of them do
 # not carry the path (member and campaign ids) to other sites. Set here, not by a middleware, so the
@@ -71,11 +82,13 @@ def _other_language(request: Request, locale: str) -> str:
 
 def render(request: Request, template: str, *, locale: str, status: int = 200, headers: dict | None = None,
            **context) -> HTMLResponse:
-    """Render ``template`` with the request, the operator's zone and the ``when`` filter in scope."""
+    """Render ``template`` with the request, the operator's zone and the ``when`` and ``until`` helpers (an
+    instant, an exclusive end) in scope."""
     zone = request.app.state.ctx.zone
     env = environment(locale)
     body = env.get_template(template).render(
         request=request, zone=zone, when=lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt),
+        until=lambda value, fmt="%Y-%m-%d %H:%M": local_end(value, zone, fmt),
         other_language=_other_language(request, locale), **context
     )
     return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})

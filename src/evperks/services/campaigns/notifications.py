@@ -80,7 +80,8 @@ def _send_batch(conn: Connection, ctx: Context, campaign, now: datetime, batch: 
     )]
     if not member_ids:
         return 0
-    data = {"campaign_id": campaign.id, "campaign_name": campaign.name,
-            "days_left": days_left(campaign.end_at, now, ctx.zone), "end_at": campaign.end_at.isoformat()}
+    # end_at in the operator's zone (+08:00), as the other messages and the API show instants
+    data = {"campaign_id": campaign.id, "campaign_name": campaign.name, "days_left": days_left(campaign.end_at, now, ctx.zone),
+            "end_at": campaign.end_at.astimezone(ctx.zone).isoformat()}
     post_messages(conn, ctx, type="campaign_countdown", entries=[(m, data) for m in member_ids], now=now)
     return len(member_ids)

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 from evperks.domain.wallet import wallet_payment_fen
 from evperks.services.context import Context
 from evperks.services.errors import Conflict
+from evperks.services.messages_store import post_message
 from evperks.services.settlement.pipeline import Settlement
 from evperks.services.wallet.store import post_entry
 
@@ -26,3 +27,5 @@ class WalletStep:
                              ref=s.order.order_no, now=s.now)
         if balance is None:  # impossible while the member row is locked; never overdraw regardless
             raise Conflict("the wallet balance changed during settlement", field="use_wallet", code="wallet.balance_changed")
+        post_message(conn, ctx, member_id=s.order.member_id, type="wallet_paid", now=s.now,
+                     data={"order_no": s.order.order_no, "amount_fen": paid, "wallet_balance_fen": balance})

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from starlette.datastructures import FormData
 
 from evperks.domain.points import MAX_POINTS, MAX_RATE
+from evperks.domain.points_expiry import InvalidRule, rule_from_dict
 from evperks.services import admin_views
 from evperks.services.errors import Invalid
 from evperks.services.points import settings as points_settings
@@ -22,7 +23,6 @@ RULE_INPUTS = {
     "monthly": {"monthly_months": "months", "monthly_day": "day"},
     "per_grant": {"per_grant_years": "years"},
 }
-RULE_LIMITS = {"years": 100, "months": 1200, "month": 12, "day": 31}  # as the API's ExpiryIn
 TEXT_INPUTS = ("per_yuan_paid", "per_kwh", "points_per_yuan", "base", "min_points", "max_points", "max_share_percent",
                "expiry_rule", "reminder_days", *(name for inputs in RULE_INPUTS.values() for name in inputs))
 
@@ -103,20 +103,30 @@ def rate(value: str | None, field: str) -> Decimal:
 
 
 def _required_number(value: str | None, field: str, minimum: int, maximum: int) -> int:
-    number = forms.whole_number(value, field, minimum=minimum, maximum=maximum)
+    """A whole number in [minimum, maximum]; out of range says the range, not just "too large"."""
+    number = forms.whole_number(value, field, minimum=-forms.MAX_INT)
     if number is None:
         raise Invalid("Required", field=field, code="form.required")
+    if not minimum <= number <= maximum:
+        raise Invalid("Enter a whole number from %(low)s to %(high)s", field=field, code="form.out_of_range",
+                      low=minimum, high=maximum)
     return number
 
 
 def _expiry(form: FormData) -> dict:
-    """The chosen rule with its inputs; the inputs of the other rules are ignored."""
+    """The chosen rule with its inputs (the inputs of the other rules are ignored), checked by the domain's
+    rule so the page says what is wrong (2月没有30日) beside the input at fault."""
     rule = forms.choice(form.get("expiry_rule"), "expiry_rule", RULES)
     fields = forms.Fields()
     expiry: dict = {"rule": rule}
     for name, key in RULE_INPUTS[rule].items():
-        expiry[key] = fields.take(_required_number, form.get(name), name, 1, RULE_LIMITS[key])
+        expiry[key] = fields.take(_required_number, form.get(name), name, -forms.MAX_INT, forms.MAX_INT)
     fields.check()
+    try:
+        rule_from_dict(expiry)
+    except InvalidRule as exc:
+        form_name = {key: name for name, key in RULE_INPUTS[rule].items()}[exc.field]
+        raise Invalid(exc.reason.message, field=form_name, code=exc.reason.code, **exc.reason.params) from exc
     return expiry
 
 

@@ -21,7 +21,9 @@ def invite_url(request: Request, invite_code: str) -> str:
 @router.get("/invite")
 def invite(request: Request, member: MemberDep) -> Response:
     view = h5_views.invites(request.app.state.ctx, member.id)
-    return page(request, member, "h5/invite.html", tab="home", view=view, url=invite_url(request, view["invite_code"]))
+    in_wechat = "MicroMessenger" in request.headers.get("user-agent", "")  # then the share hint shows too
+    return page(request, member, "h5/invite.html", tab="home", view=view, url=invite_url(request, view["invite_code"]),
+                in_wechat=in_wechat)
 
 
 @router.get("/invite/qr.svg")

@@ -18,4 +18,13 @@ def points(request: Request, member: MemberDep, cursor: Annotated[str | None, Qu
     ctx = request.app.state.ctx
     summary = ledger.member_points(ctx, member.id)
     entries = ledger.list_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
-    return page(request, member, "h5/points.html", tab="me", summary=summary, entries=entries)
+    return page(request, member, "h5/points.html", tab="me", summary=summary, entries=entries,
+                validity=_by_expiry(summary.lots))
+
+
+def _by_expiry(lots) -> list[tuple]:
+    """The points held, summed per expiry instant, soonest first, those that never expire last."""
+    held: dict = {}
+    for lot in lots:  # already soonest first, never last
+        held[lot.expires_at] = held.get(lot.expires_at, 0) + lot.remaining
+    return list(held.items())

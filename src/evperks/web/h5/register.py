@@ -25,7 +25,8 @@ def _form(request: Request, *, phone: str = "", code: str = "", invite: str = ""
     if invite.strip() and inviter is None and "invite" not in errors:
         errors["invite"] = refusals.say_code("member.invite_code_unknown", _gettext(request))
     return page(request, None, "h5/register.html", status=status, phone=phone, code=code, invite=invite,
-                inviter=inviter, errors=errors, sent=sent, sms_ttl_minutes=int(sms.CODE_TTL.total_seconds() // 60))
+                inviter=inviter, errors=errors, sent=sent, sms_ttl_minutes=int(sms.CODE_TTL.total_seconds() // 60),
+                offer=h5_views.registration_offer(request.app.state.ctx))
 
 
 def _errors(request: Request, exc: ServiceError) -> dict:

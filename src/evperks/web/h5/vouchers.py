@@ -24,5 +24,6 @@ def voucher_list(request: Request, member: MemberDep, tab: VoucherStatus = Vouch
     items = found["items"]
     names = h5_views.names(ctx, station_ids={s for v in items for s in v["station_ids"]},
                            campaign_ids={v["source"]["campaign_id"] for v in items if "campaign_id" in v["source"]})
+    used_at = h5_views.used_at(ctx, member.id, {v["id"] for v in items if v["used_order_no"]})
     return page(request, member, "h5/vouchers.html", tab="me", current=tab.value, items=items, names=names,
-                next_cursor=found["next_cursor"])
+                used_at=used_at, next_cursor=found["next_cursor"])

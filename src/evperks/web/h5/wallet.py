@@ -1,6 +1,6 @@
-"""充值 and 充值详情: a recharge order paid through the payment provider (the sandbox page in sandbox
-mode; WeChat Pay: JSAPI inside WeChat, H5 payment outside), then the member's recharges with the
-vouchers each one brought."""
+"""充值, 充值详情 and 余额明细: a recharge order paid through the payment provider (the sandbox page in
+sandbox mode; WeChat Pay: JSAPI inside WeChat, H5 payment outside), the member's recharges with the
+vouchers each one brought, and every change of the balance with its order or recharge."""
 
 from __future__ import annotations
 
@@ -81,6 +81,16 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
     balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
     return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)
+
+
+@router.get("/balance")
+def balance_details(request: Request, member: MemberDep,
+                    cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    """余额明细: every wallet ledger row, newest first: recharges, payments of charge orders, refunds."""
+    ctx = request.app.state.ctx
+    found = wallet.member_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
+    return page(request, member, "h5/balance.html", tab="me", found=found, balance=balance)
 
 
 @router.get("/recharges/{order_no}/pay")
