@@ -73,8 +73,8 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
             .values(**_template_columns(spec), updated_at=now)
         )
         after = _read_template(conn, template_id)
-        audit_store.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
-                           before=before, after=after, at=now)
+        audit_store.record_change(conn, actor=actor, action="update", target_type="voucher_template",
+                                  target_id=template_id, before=before, after=after, at=now)
         return after
 
 

@@ -112,6 +112,6 @@ def audited(conn: Connection, campaign_id: int, action: str, before: CampaignOut
             now: datetime) -> CampaignOut:
     """The campaign as it is now, after recording the change in the audit log."""
     after = campaign_out(read_row(conn, campaign_id))
-    audit_store.record(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
-                 before=None if before is None else before.as_dict(), after=after.as_dict(), at=now)
+    audit_store.record_change(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
+                              before=None if before is None else before.as_dict(), after=after.as_dict(), at=now)
     return after
