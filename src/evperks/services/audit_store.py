@@ -22,6 +22,25 @@ def record(conn: Connection, *, actor: str, action: str, target_type: str, targe
     ))
 
 
+# Bookkeeping that every save moves: a save whose only difference is one of these changed nothing.
+BOOKKEEPING = frozenset({"updated_at"})
+
+
+def record_change(conn: Connection, *, actor: str, action: str, target_type: str, target_id: object,
+                  before: Mapping | None, after: Mapping | None, at: datetime) -> bool:
+    """``record`` a save unless it changed nothing (``before`` and ``after`` equal but for BOOKKEEPING):
+    such a row would only bury the real changes. Whether a row was written."""
+    if before is not None and after is not None and _compared(before) == _compared(after):
+        return False
+    record(conn, actor=actor, action=action, target_type=target_type, target_id=target_id, before=before,
+           after=after, at=at)
+    return True
+
+
+def _compared(value: Mapping) -> object:
+    return {k: v for k, v in _plain(value).items() if k not in BOOKKEEPING}
+
+
 def _plain(value: object) -> object:
     """JSON-storable: instants as ISO strings (UTC), results as plain dicts, everything else as it is."""
     if isinstance(value, Result):

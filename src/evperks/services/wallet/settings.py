@@ -40,8 +40,9 @@ def put_settings(ctx: Context, *, min_recharge_fen: int, denominations_fen: list
         stmt = insert_for(conn, stored_value_settings).values(id=1, **values)
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
         after = _out(rules, updated_at=now)
-        audit_store.record(conn, actor=actor, action="update", target_type="stored_value_settings", target_id=1,
-                     before=before.as_dict() if before else None, after=after.as_dict(), at=now)
+        audit_store.record_change(conn, actor=actor, action="update", target_type="stored_value_settings",
+                                  target_id=1, before=before.as_dict() if before else None, after=after.as_dict(),
+                                  at=now)
     return after
 
 

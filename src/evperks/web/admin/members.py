@@ -3,7 +3,7 @@ manual points grant/deduct, voucher issue and revoke, each with a reason."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,7 @@ from evperks.services.points import ledger as points_ledger
 from evperks.services.wallet import ledger as wallet_ledger
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.paging import page_number
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.admin.vouchers import MAX_ISSUE
 
@@ -43,12 +44,13 @@ def search(request: Request, staff: StaffDep) -> Response:
     values = {name: params.get(name, "") for name in forms.MEMBER_SEARCH_FIELDS}
     try:
         flt = forms.member_search(params, ctx.zone)
-        found = members.search_members(ctx, flt, limit=PAGE_SIZE, cursor=params.get("cursor") or None)
+        found = members.search_members_numbered(ctx, flt, page=page_number(params), size=PAGE_SIZE)
     except Invalid as exc:
         return page(request, staff, "admin/members/search.html", status=422, nav="members", values=values,
-                    errors=forms.error_messages(exc, staff.locale), results=[], next_cursor=None)
+                    errors=forms.error_messages(exc, staff.locale), results=[], found=None, export_query="")
     return page(request, staff, "admin/members/search.html", nav="members", values=values, errors={},
-                results=found["items"], next_cursor=found["next_cursor"])
+                results=found["items"], found=found,
+                export_query=urlencode({k: v for k, v in values.items() if v}))
 
 
 # --- one member ------------------------------------------------------------------------------------
