@@ -18,7 +18,7 @@ from evperks.domain.mall import ItemSpec, item_problems
 from evperks.domain.reasons import Reason
 from evperks.services import audit_store
 from evperks.services.context import Context
-from evperks.services.errors import Invalid
+from evperks.services.errors import Invalid, NotFound
 from evperks.services.lookups import require_member
 from evperks.services.mall import store
 from evperks.services.mall.results import MallItem, MallItemPage, MallOffer, MallOfferPage, OfferVoucher, RewardLine
@@ -83,16 +83,29 @@ def list_offers(ctx: Context, *, member_id: str | None = None, limit: int = 50,
         if member_id is not None:
             require_member(conn, member_id)
         rows, next_cursor = newest_first(conn, query, I.id, limit=limit, cursor=cursor)
-        names = _templates(conn, {line["template_id"] for r in rows for line in r.reward})
-        done = store.exchanged_by(conn, member_id, [r.id for r in rows]) if member_id is not None else {}
-    offers = [
+        return MallOfferPage(items=_offers(conn, rows, member_id), next_cursor=next_cursor)
+
+
+def get_offer(ctx: Context, item_id: int, *, member_id: str) -> MallOffer:
+    """One item as the member sees it, whether or not it can be exchanged now (a member's page shows why
+    not); 404 for an unknown item or one that is off sale."""
+    with ctx.db.read() as conn:
+        row = store.item_row(conn, item_id)
+        if not row.enabled:
+            raise NotFound("mall item %(id)s does not exist", code="mall.item_not_found", id=item_id)
+        return _offers(conn, [row], member_id)[0]
+
+
+def _offers(conn: Connection, rows: list, member_id: str | None) -> list[MallOffer]:
+    names = _templates(conn, {line["template_id"] for r in rows for line in r.reward})
+    done = store.exchanged_by(conn, member_id, [r.id for r in rows]) if member_id is not None else {}
+    return [
         MallOffer(id=r.id, name=r.name, vouchers=[_offer_voucher(line, names) for line in r.reward],
                   points_price=r.points_price, stock_left=r.stock_left, per_member_limit=r.per_member_limit,
                   start_at=r.start_at, end_at=r.end_at,
                   member_exchanged=done.get(r.id, 0) if member_id is not None else None)
         for r in rows
     ]
-    return MallOfferPage(items=offers, next_cursor=next_cursor)
 
 
 def spec_of(row) -> ItemSpec:
