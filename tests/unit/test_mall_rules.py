@@ -61,3 +61,12 @@ def test_the_window_includes_its_start_and_excludes_its_end(start, end, open_):
 ])
 def test_an_exchange_is_refused_for_the_first_reason_that_applies(fields, expected):
     assert refusal(offer(**fields), NOW) is expected
+
+
+def test_every_exchange_refusal_has_words_for_the_pages_and_the_api():
+    from evperks.domain.mall import REFUSAL_MESSAGES
+    from evperks.web import refusals
+
+    assert set(REFUSAL_MESSAGES) == set(Refusal)
+    assert {code: refusals.MESSAGES.get(code) for code in Refusal} == {
+        code: REFUSAL_MESSAGES[code] for code in Refusal}

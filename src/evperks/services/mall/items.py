@@ -47,7 +47,7 @@ def update_item(ctx: Context, item_id: int, changes: dict, *, actor: str = "syst
     with ctx.db.write() as conn:
         row = store.item_row(conn, item_id, lock=True)
         before = _item_out(row)
-        spec = dataclasses.replace(spec_of(row), **changes)
+        spec = dataclasses.replace(_spec_of(row), **changes)
         _check(conn, spec, now, reward_changed="reward" in changes)
         exchanged = row.stock - row.stock_left
         if spec.stock < exchanged:
@@ -108,7 +108,7 @@ def _offers(conn: Connection, rows: list, member_id: str | None) -> list[MallOff
     ]
 
 
-def spec_of(row) -> ItemSpec:
+def _spec_of(row) -> ItemSpec:
     return ItemSpec(name=row.name, reward=tuple((line["template_id"], line["quantity"]) for line in row.reward),
                     points_price=row.points_price, stock=row.stock, per_member_limit=row.per_member_limit,
                     start_at=row.start_at, end_at=row.end_at, enabled=row.enabled)

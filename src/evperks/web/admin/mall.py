@@ -20,7 +20,7 @@ from evperks.domain.mall import MAX_STOCK, ItemSpec
 from evperks.domain.points import MAX_POINTS
 from evperks.services import mall, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
-from evperks.services.mall.items import SPEC_FIELDS, spec_of
+from evperks.services.mall.items import SPEC_FIELDS
 from evperks.services.pagination import MAX_LIMIT
 from evperks.web import forms
 from evperks.web.admin import campaign_refusals
@@ -51,7 +51,7 @@ def item_list(request: Request, staff: StaffDep) -> Response:
     except Invalid:  # a cursor that is not ours: start from the first page
         return redirect(request.url.path)
     return page(request, staff, "admin/mall/list.html", nav="mall", mall_items=found.items, next_cursor=found.next_cursor,
-                shown=status, templates=_templates(ctx, enabled_only=False),
+                shown=status, templates={t["id"]: t for t in _templates(ctx, enabled_only=False)},
                 flash=done_message(request, staff.locale, DONE))
 
 
@@ -108,7 +108,8 @@ def _save(request: Request, item_id: int, staff: Staff, form: FormData) -> Respo
     if command := form.get("rows"):
         return _form_page(request, staff, item=item, values=values, rows=_edited(rows, str(command)))
     try:
-        before = spec_of(item)
+        # Compared with the form as it was shown (times to the minute), not with the stored item.
+        before = _spec(*_shown(item, ctx.zone), ctx.zone, enabled=item.enabled)
         after = _spec(values, rows, ctx.zone, enabled=item.enabled)
         changes = {f: getattr(after, f) for f in SPEC_FIELDS if getattr(after, f) != getattr(before, f)}
         if changes:
