@@ -160,3 +160,18 @@ def test_points_from_the_lots_that_expire_first_pay_for_an_exchange(ctx, shop):
     mall.exchange(ctx, member_id=person, exchange_no="EX-1", item_id=offered["id"])
     lots = points.member_points(ctx, person)["lots"]
     assert [(lot["points"], lot["remaining"]) for lot in lots] == [(80, 60)]
+
+
+def test_points_held_by_an_open_charge_session_cannot_pay_for_an_exchange(ctx, shop):
+    from sqlalchemy import update
+
+    offered = item(ctx, shop)
+    person = member_with_points(ctx, 150)
+    with ctx.db.write() as conn:  # what an open charge session holds (members.points_held)
+        conn.execute(update(members).where(members.c.id == person).values(points_held=100))
+    assert mall.points_available(ctx, person) == 50
+    before = state(ctx, person, offered["id"])
+    with pytest.raises(Conflict) as refused:
+        mall.exchange(ctx, member_id=person, exchange_no="EX-1", item_id=offered["id"])
+    assert (refused.value.code, refused.value.params) == ("mall.points_not_enough", {"price": 100, "available": 50})
+    assert state(ctx, person, offered["id"]) == before

@@ -20,7 +20,7 @@ from evperks.domain import mall as rules
 from evperks.services.campaigns.issue import Unissuable
 from evperks.services.context import Context
 from evperks.services.errors import Conflict
-from evperks.services.lookups import lock_member
+from evperks.services.lookups import lock_member, require_member
 from evperks.services.mall import store
 from evperks.services.mall.results import Exchange
 from evperks.services.points import store as points_store
@@ -62,15 +62,26 @@ def exchange(ctx: Context, *, member_id: str, exchange_no: str, item_id: int) ->
         return replay, False
 
 
+def points_available(ctx: Context, member_id: str) -> int:
+    """The points the member could spend on an exchange now (what the mall pages show)."""
+    with ctx.db.read() as conn:
+        require_member(conn, member_id)
+        return _available(conn, member_id, ctx.clock.now())
+
+
+def _available(conn: Connection, member_id: str, now) -> int:
+    """Valid points less what open charge sessions hold."""
+    held = conn.execute(select(members.c.points_held).where(members.c.id == member_id)).scalar_one()
+    return max(points_store.spendable_points(conn, member_id, valid_after=now) - held, 0)
+
+
 def _refuse_unless_possible(conn: Connection, item, member_id: str, now) -> None:
     """The rules read under the member's lock, for a refusal that says why; the guarded statements
     that follow stay the truth when other members exchange meanwhile."""
-    member = conn.execute(select(members.c.points_held).where(members.c.id == member_id)).one()
-    available = points_store.spendable_points(conn, member_id, valid_after=now) - member.points_held
     offer = rules.Offer(enabled=item.enabled, start_at=item.start_at, end_at=item.end_at, stock_left=item.stock_left,
                         per_member_limit=item.per_member_limit, points_price=item.points_price,
                         exchanged=store.exchanged_by(conn, member_id, [item.id]).get(item.id, 0),
-                        points_available=max(available, 0))
+                        points_available=_available(conn, member_id, now))
     if (refusal := rules.refusal(offer, now)) is not None:
         raise _refused(refusal, limit=item.per_member_limit, price=item.points_price, available=offer.points_available)
 

@@ -13,7 +13,6 @@ from evperks.api.errors import status_of
 from evperks.api.schemas import ID_PATTERN
 from evperks.services import mall
 from evperks.services.errors import Conflict, NotFound
-from evperks.services.points import ledger
 from evperks.web import refusals
 from evperks.web.h5.session import H5Route, Member, MemberDep, check_form, page
 from evperks.web.i18n import locale_of, translations
@@ -29,7 +28,7 @@ def mall_page(request: Request, member: MemberDep,
     ctx = request.app.state.ctx
     offers = mall.list_offers(ctx, member_id=member.id, limit=100)
     return page(request, member, "h5/mall.html", tab="me", offers=offers.items, exchanged=exchanged,
-                points=ledger.member_points(ctx, member.id).balance)
+                points=mall.points_available(ctx, member.id))
 
 
 @router.get("/mall/{item_id}")
@@ -63,7 +62,7 @@ def _confirm(request: Request, member: Member, item_id: int, *, refusal: str | N
     except NotFound:  # unknown or off sale: back to the list (H5Route would take a NotFound for a lost session)
         return RedirectResponse(MALL, status_code=303)
     return page(request, member, "h5/mall_confirm.html", tab="me", status=status, offer=offer, refusal=refusal,
-                points=ledger.member_points(ctx, member.id).balance, exchange_no=_exchange_no())
+                points=mall.points_available(ctx, member.id), exchange_no=_exchange_no())
 
 
 def _exchange_no() -> str:
