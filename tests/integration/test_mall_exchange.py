@@ -116,8 +116,9 @@ def test_the_same_exchange_no_for_another_item_is_a_conflict(ctx, shop):
     ({"end_at": f.local(2026, 3, 12, 11)}, "mall.item_unavailable"),
 ])
 def test_a_refused_exchange_changes_nothing(ctx, shop, setup, code):
-    person = member_with_points(ctx, setup.pop("points", 1000))
-    offered = item(ctx, shop, **setup)
+    fields = dict(setup)  # the parameter is shared by both engines' runs: never change it
+    person = member_with_points(ctx, fields.pop("points", 1000))
+    offered = item(ctx, shop, **fields)
     before = state(ctx, person, offered["id"])
     with pytest.raises(Conflict) as refused:
         mall.exchange(ctx, member_id=person, exchange_no="EX-1", item_id=offered["id"])
@@ -175,3 +176,23 @@ def test_points_held_by_an_open_charge_session_cannot_pay_for_an_exchange(ctx, s
         mall.exchange(ctx, member_id=person, exchange_no="EX-1", item_id=offered["id"])
     assert (refused.value.code, refused.value.params) == ("mall.points_not_enough", {"price": 100, "available": 50})
     assert state(ctx, person, offered["id"]) == before
+
+
+def test_one_exchange_no_sent_for_two_members_at_once_exchanges_once(ctx, shop):
+    offered = item(ctx, shop, stock=50, per_member_limit=None)
+    ann, ben = member_with_points(ctx, 1000), member_with_points(ctx, 1000)
+
+    def attempt(member_id: str, exchange_no: str):
+        try:
+            return mall.exchange(ctx, member_id=member_id, exchange_no=exchange_no, item_id=offered["id"])
+        except Conflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(2) as pool:
+        for n in range(5):
+            answers = list(pool.map(attempt, (ann, ben), (f"SAME-{n}", f"SAME-{n}")))
+            assert sorted(type(a).__name__ for a in answers) == ["Conflict", "tuple"]
+            assert next(a for a in answers if isinstance(a, Conflict)).code == "mall.exchange_no_reused"
+    assert state(ctx, ann, offered["id"])[0] + state(ctx, ben, offered["id"])[0] == 2000 - 5 * 100
+    assert mall.get_item(ctx, offered["id"])["exchanges"] == 5
+    assert points.reconcile_points(ctx) == []
