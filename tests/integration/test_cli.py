@@ -91,6 +91,9 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
         campaigns = httpx.get(f"{base}/api/v1/admin/campaigns", headers={"Authorization": f"Bearer {admin_key}"}).json()
         assert sorted(c["type"] for c in campaigns["items"]) == ["consumption", "one_time", "recharge", "referral", "registration"]
         assert {c["status"] for c in campaigns["items"]} == {"active"}
+        offers = httpx.get(f"{base}/api/v1/mall/items", params={"member_id": "demo-m1"},
+                           headers={"Authorization": f"Bearer {platform_key}"}).json()["items"]
+        assert len(offers) == 2 and {o["member_exchanged"] for o in offers} == {0}
         h5 = httpx.get(re.search(r"member H5:\s+(\S+)", output).group(1), follow_redirects=True)
         assert h5.url.path == "/h5" and "张三" in h5.text
         console = httpx.get(re.search(r"admin console:\s+(\S+)", output).group(1), follow_redirects=True)

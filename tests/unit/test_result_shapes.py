@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from evperks.api import schemas, schemas_points, schemas_wallet
+from evperks.api import schemas, schemas_mall, schemas_points, schemas_wallet
+from evperks.services.mall import results as mall
 from evperks.services.points import results as points
 from evperks.services.settlement import results as settlement
 from evperks.services.wallet import results as wallet
@@ -32,6 +33,13 @@ PAIRS = [
     (points.PointsSettingsView, schemas_points.PointsSettingsOut),
     (points.Earning, schemas_points.EarningOut),
     (points.Redemption, schemas_points.RedemptionOut),
+    (mall.RewardLine, schemas_mall.RewardLineOut),
+    (mall.MallItem, schemas_mall.MallItemOut),
+    (mall.MallItemPage, schemas_mall.MallItemPage),
+    (mall.OfferVoucher, schemas_mall.OfferVoucherOut),
+    (mall.MallOffer, schemas_mall.MallOfferOut),
+    (mall.MallOfferPage, schemas_mall.MallOfferPage),
+    (mall.Exchange, schemas_mall.ExchangeOut),
 ]
 
 

@@ -24,6 +24,7 @@ TARGET_PAGES = {
     "member": "/admin/members/{id}",
     "points_settings": "/admin/points",
     "stored_value_settings": "/admin/stored-value",
+    "mall_item": "/admin/mall#item-{id}",
 }
 
 

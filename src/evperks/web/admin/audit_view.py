@@ -41,7 +41,8 @@ LABELS = {
     "reminder_days": N_("Reminder days ahead"), "min_recharge_fen": N_("Minimum recharge (¥)"),
     "denominations_fen": N_("Denominations (¥)"), "allow_custom_amount": N_("Custom amount allowed"),
     "quantity": N_("Quantity"), "min_amount_fen": N_("Recharge at least (¥)"), "threshold": N_("Threshold"),
-    "bonus_fen": N_("Bonus (¥)"),
+    "bonus_fen": N_("Bonus (¥)"), "points_price": N_("Points price"), "stock": N_("Stock"),
+    "stock_left": N_("Stock left"), "per_member_limit": N_("Limit per member"), "exchanges": N_("Exchanges"),
 }
 # Coded values in words, by key.
 WORDS = {
