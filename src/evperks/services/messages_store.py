@@ -19,6 +19,7 @@ MESSAGE_TYPES = (
     "campaign_countdown",
     "points_expiring",
     "recharge_credited",
+    "order_refunded",
 )
 
 

@@ -36,3 +36,20 @@ class SettledOrder(SettlementBody):
     refunded_fen: int
     refunds: list[Mapping[str, Any]]
 
+
+
+@result
+class RefundBody(Result):
+    """A refund's answer (``api.schemas.RefundOut``), stored with it: a repeat of its refund_no answers the same."""
+
+    refund_no: str
+    order_no: str
+    amount_fen: int
+    external_fen: int
+    wallet_fen: int
+    points_returned: int
+    voucher_returned: bool
+    points_clawed_back: int
+    rewards_revoked: list[Mapping[str, Any]]  # {campaign_id, voucher_ids}
+    rewards_kept: list[Mapping[str, Any]]
+    order_status: str
