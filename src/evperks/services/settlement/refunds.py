@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from evperks.db.tables import charge_order_refunds, charge_orders, members, vouchers
 from evperks.db.tables_points import points_lots
 from evperks.domain.refunds import PaidOrder, RefundPlan, plan_refund, refund_refusal
+from evperks.services import audit_store
 from evperks.services.campaigns.revoke import revoke_rewards, withdraw_from_progress
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound
@@ -63,6 +64,9 @@ def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | Non
                 external_fen=plan.external_fen, wallet_fen=plan.wallet_fen, points_returned=body.points_returned,
                 voucher_returned=body.voucher_returned, points_clawed_back=body.points_clawed_back, reason=reason,
                 created_by=created_by, fingerprint=fingerprint, result=body.as_dict(), created_at=ctx.clock.now()))
+            audit_store.record(conn, actor=created_by or "api", action="refund_order", target_type="charge_order",
+                               target_id=order_no, before={"refunded_fen": order.refunded_fen, "status": order.status},
+                               after={**body.as_dict(), "reason": reason}, at=ctx.clock.now())
             return body, True
     except IntegrityError:
         # Only the same refund_no sent in parallel for another member's order gets here (one member's

@@ -23,6 +23,7 @@ TARGET_PAGES = {
     "member": "/admin/members/{id}",
     "points_settings": "/admin/points",
     "stored_value_settings": "/admin/stored-value",
+    "charge_order": "/admin/orders/{id}",
 }
 
 

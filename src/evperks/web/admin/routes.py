@@ -5,6 +5,7 @@ from __future__ import annotations
 from evperks.web.admin import audit as admin_audit
 from evperks.web.admin import campaigns, campaigns_members, dashboard, login
 from evperks.web.admin import members as admin_members
+from evperks.web.admin import orders as admin_orders
 from evperks.web.admin import points as admin_points
 from evperks.web.admin import stations as admin_stations
 from evperks.web.admin import stored_value as admin_stored_value
@@ -14,3 +15,4 @@ ROUTERS = [login.router, dashboard.router]
 ROUTERS += [admin_vouchers.router, admin_members.router, admin_stations.router]
 ROUTERS += [campaigns.router, campaigns_members.router]
 ROUTERS += [admin_points.router, admin_stored_value.router, admin_audit.router]
+ROUTERS += [admin_orders.router]
