@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, case, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, or_, select, update
 
 from evperks.db.tables import campaign_packages, campaign_progress, campaigns, referral_rewards, vouchers
+from evperks.db.types import UTCDateTime
 from evperks.domain.campaigns import Metric, sorted_tiers, tiers_reached_after_revoking
 from evperks.services.campaigns.types import consumption, referral
 
@@ -96,16 +97,22 @@ def withdraw_from_progress(conn: Connection, *, member_id: str, ended_at: dateti
     """Take a refunded order's kWh (``energy_wh``, metric energy) and money (``amount_fen``, metric amount)
     out of the member's progress in the consumption campaigns the order counted in: those running when it
     was settled whose window holds its end (what ``running_campaigns`` chose then). Never below zero."""
-    c, cp = campaigns.c, campaign_progress.c
-    counted = select(c.id).where(
-        c.type == consumption.NAME, or_(c.published_at.is_(None), c.published_at <= settled_at),
-        or_(c.ended_at.is_(None), c.ended_at >= settled_at),
-        c.start_at <= ended_at, c.end_at > ended_at)
+    params = {"m_id": member_id, "ended": ended_at, "settled": settled_at, "now": now}
     for metric, amount in ((Metric.ENERGY, energy_wh), (Metric.AMOUNT, amount_fen)):
-        if amount <= 0:
-            continue
-        conn.execute(
-            update(campaign_progress)
-            .where(cp.member_id == member_id, cp.campaign_id.in_(counted.where(c.metric == metric)))
-            .values(accumulated=case((cp.accumulated > amount, cp.accumulated - amount), else_=0), updated_at=now)
-        )
+        if amount > 0:
+            conn.execute(_WITHDRAW, {**params, "metric": metric.value, "amount": amount})
+
+
+# Built once (every refund runs it): the progress rows of the campaigns the order counted in.
+_C, _P = campaigns.c, campaign_progress.c
+_SETTLED, _ENDED = bindparam("settled", type_=UTCDateTime()), bindparam("ended", type_=UTCDateTime())
+_COUNTED = select(_C.id).where(
+    _C.type == consumption.NAME, _C.metric == bindparam("metric"),
+    or_(_C.published_at.is_(None), _C.published_at <= _SETTLED), or_(_C.ended_at.is_(None), _C.ended_at >= _SETTLED),
+    _C.start_at <= _ENDED, _C.end_at > _ENDED)
+_WITHDRAW = (
+    update(campaign_progress)
+    .where(_P.member_id == bindparam("m_id"), _P.campaign_id.in_(_COUNTED))
+    .values(accumulated=case((_P.accumulated > bindparam("amount"), _P.accumulated - bindparam("amount")), else_=0),
+            updated_at=bindparam("now", type_=UTCDateTime()))
+)

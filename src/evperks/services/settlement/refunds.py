@@ -35,6 +35,26 @@ _STORED = select(charge_order_refunds.c.fingerprint, charge_order_refunds.c.resu
     charge_order_refunds.c.refund_no == bindparam("refund_no"))
 _ORDER = select(charge_orders).where(charge_orders.c.order_no == bindparam("order_no"))
 _LOCK_MEMBER = select(members.c.points_held).where(members.c.id == bindparam("member_id")).with_for_update()
+# Built once, with bind parameters (as settlement's are): building them per call cost more than running them.
+_O, _M = charge_orders.c, members.c
+_RAISE = (
+    update(charge_orders)
+    .where(_O.order_no == bindparam("o_no"), _O.refunded_fen == bindparam("before"),
+           _O.refunded_fen + bindparam("amount") <= _O.wallet_paid_fen + _O.due_fen)
+    .values(refunded_fen=_O.refunded_fen + bindparam("amount"), status=bindparam("status_after"))
+)
+_INSERT_REFUND = insert(charge_order_refunds)
+_EARNED_LOT = select(points_lots.c.id).where(points_lots.c.source == "earn", points_lots.c.ref == bindparam("o_no"),
+                                             points_lots.c.member_id == bindparam("m_id"))
+
+
+def _less(column, amount: str):
+    """``column − :amount``, never below zero."""
+    return case((column > bindparam(amount), column - bindparam(amount)), else_=0)
+
+
+_WITHDRAW_PAID = update(members).where(_M.id == bindparam("m_id")).values(total_paid_fen=_less(_M.total_paid_fen, "paid"))
+_WITHDRAW_ORDER = _WITHDRAW_PAID.values(charge_count=_less(_M.charge_count, "one"), total_wh=_less(_M.total_wh, "wh"))
 
 
 def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | None, reason: str | None = None,
@@ -59,7 +79,7 @@ def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | Non
                 raise (Invalid if refusal.code in ("refund.amount_zero", "refund.amount_negative") else Conflict).because(refusal)
             plan = plan_refund(paid, amount_fen)
             body = _apply(conn, ctx, order, plan, refund_no=refund_no, points_held=points_held, now=ctx.clock.now())
-            conn.execute(insert(charge_order_refunds).values(
+            conn.execute(_INSERT_REFUND, dict(
                 refund_no=refund_no, order_no=order_no, member_id=order.member_id, amount_fen=plan.amount_fen,
                 external_fen=plan.external_fen, wallet_fen=plan.wallet_fen, points_returned=body.points_returned,
                 voucher_returned=body.voucher_returned, points_clawed_back=body.points_clawed_back, reason=reason,
@@ -95,12 +115,8 @@ def _repeat(conn: Connection, refund_no: str, fingerprint: str) -> RefundBody | 
 
 def _apply(conn: Connection, ctx: Context, order, plan: RefundPlan, *, refund_no: str, points_held: int,
            now: datetime) -> RefundBody:
-    raised = conn.execute(
-        update(charge_orders)
-        .where(charge_orders.c.order_no == order.order_no, charge_orders.c.refunded_fen == order.refunded_fen,
-               charge_orders.c.refunded_fen + plan.amount_fen <= charge_orders.c.wallet_paid_fen + charge_orders.c.due_fen)
-        .values(refunded_fen=charge_orders.c.refunded_fen + plan.amount_fen, status=plan.status_after)
-    ).rowcount
+    raised = conn.execute(_RAISE, {"o_no": order.order_no, "before": order.refunded_fen, "amount": plan.amount_fen,
+                                   "status_after": plan.status_after}).rowcount
     if raised != 1:  # impossible under the member lock; never refund more than was paid regardless
         raise Conflict("the order's refunds changed meanwhile", field="amount_fen", code="refund.changed_meanwhile")
     if plan.wallet_fen:
@@ -134,8 +150,7 @@ def _earned_lot(conn: Connection, order) -> int | None:
     """The lot the order's earned points went to: a claw-back takes from it first."""
     if not order.points_earned:
         return None
-    return conn.execute(select(points_lots.c.id).where(points_lots.c.source == "earn", points_lots.c.ref == order.order_no,
-                                                       points_lots.c.member_id == order.member_id)).scalar_one_or_none()
+    return conn.execute(_EARNED_LOT, {"o_no": order.order_no, "m_id": order.member_id}).scalar_one_or_none()
 
 
 def _release_voucher(conn: Connection, order, now: datetime) -> bool:
@@ -156,11 +171,7 @@ def _release_voucher(conn: Connection, order, now: datetime) -> bool:
 def _withdraw_activity(conn: Connection, order, plan: RefundPlan, now: datetime) -> None:
     """The member's totals and consumption progress lose what was refunded; a fully refunded order no
     longer counts as a charge (nor its kWh): the next order of a member with none left is a first charge."""
-    m = members.c
-    values = {"total_paid_fen": case((m.total_paid_fen > plan.amount_fen, m.total_paid_fen - plan.amount_fen), else_=0)}
-    if plan.full:
-        values |= {"charge_count": case((m.charge_count > 0, m.charge_count - 1), else_=0),
-                   "total_wh": case((m.total_wh > order.energy_wh, m.total_wh - order.energy_wh), else_=0)}
-    conn.execute(update(members).where(m.id == order.member_id).values(**values))
+    conn.execute(_WITHDRAW_ORDER if plan.full else _WITHDRAW_PAID,
+                 {"m_id": order.member_id, "paid": plan.amount_fen, "one": 1, "wh": order.energy_wh})
     withdraw_from_progress(conn, member_id=order.member_id, ended_at=order.end_time, settled_at=order.settled_at,
                            energy_wh=order.energy_wh if plan.full else 0, amount_fen=plan.amount_fen, now=now)
