@@ -320,7 +320,7 @@ class SettlementOut(BaseModel):
     settled_at: datetime | None
 
 
-class RefundIn(Body):
+class OrderRefundIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"refund_no": "RF-1", "amount_fen": 500, "reason": "充电桩故障"}]})
 
     refund_no: Id
@@ -328,7 +328,7 @@ class RefundIn(Body):
     reason: Text500 | None = None
 
 
-class RefundOut(BaseModel):
+class OrderRefundOut(BaseModel):
     refund_no: str
     order_no: str
     amount_fen: int
@@ -342,7 +342,7 @@ class RefundOut(BaseModel):
     order_status: Literal["settled", "partially_refunded", "refunded"]
 
 
-class RefundRecordOut(RefundOut):
+class OrderRefundRecordOut(OrderRefundOut):
     reason: str | None
     created_by: str | None
     created_at: datetime
@@ -351,7 +351,7 @@ class RefundRecordOut(RefundOut):
 class ChargeOrderOut(SettlementOut):
     status: Literal["settled", "partially_refunded", "refunded"]
     refunded_fen: int
-    refunds: list[RefundRecordOut] = Field(description="the order's refunds, oldest first")
+    refunds: list[OrderRefundRecordOut] = Field(description="the order's refunds, oldest first")
 
 
 # --- sandbox ---------------------------------------------------------------------------------------

@@ -108,11 +108,11 @@ def get_charge_order(order_no: PathId, ctx: CtxDep) -> Response:
 @router.post(
     "/charge-orders/{order_no}/refunds",
     status_code=201,
-    response_model=schemas.RefundOut,
-    responses={200: {"model": schemas.RefundOut, "description": "A repeat of the refund_no: the first answer"}},
+    response_model=schemas.OrderRefundOut,
+    responses={200: {"model": schemas.OrderRefundOut, "description": "A repeat of the refund_no: the first answer"}},
     tags=["settlement"],
 )
-def refund_charge_order(order_no: PathId, body: schemas.RefundIn, ctx: CtxDep) -> Response:
+def refund_charge_order(order_no: PathId, body: schemas.OrderRefundIn, ctx: CtxDep) -> Response:
     """Refund a settled order in full (``amount_fen`` omitted) or in part; the same refund_no again
     returns the first answer (200), with other content it is 409; more than is refundable is 409."""
     result, created = refunds.refund(ctx, order_no=order_no, refund_no=body.refund_no, amount_fen=body.amount_fen,

@@ -31,6 +31,7 @@ from evperks.services.settlement.results import RefundBody
 from evperks.services.wallet.store import post_entry
 
 MESSAGE = "order_refunded"
+_BAD_AMOUNT = ("refund.amount_zero", "refund.amount_negative")
 _STORED = select(charge_order_refunds.c.fingerprint, charge_order_refunds.c.result).where(
     charge_order_refunds.c.refund_no == bindparam("refund_no"))
 _ORDER = select(charge_orders).where(charge_orders.c.order_no == bindparam("order_no"))
@@ -75,8 +76,8 @@ def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | Non
             order = conn.execute(_ORDER, {"order_no": order_no}).first()  # as it is now that the member is ours
             paid = PaidOrder(order.wallet_paid_fen, order.due_fen, order.points_earned, order.refunded_fen, order.status)
             refusal = refund_refusal(paid, amount_fen)
-            if refusal is not None:
-                raise (Invalid if refusal.code in ("refund.amount_zero", "refund.amount_negative") else Conflict).because(refusal)
+            if refusal is not None:  # a wrong amount is bad input; more than is left, or nothing left, a conflict
+                raise (Invalid if refusal.code in _BAD_AMOUNT else Conflict).because(refusal)
             plan = plan_refund(paid, amount_fen)
             body = _apply(conn, ctx, order, plan, refund_no=refund_no, points_held=points_held, now=ctx.clock.now())
             conn.execute(_INSERT_REFUND, dict(
