@@ -64,6 +64,7 @@ def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | Non
     if amount_fen is not None and amount_fen < 0:
         raise Invalid("may not be negative", field="amount_fen", code="refund.amount_negative")
     fingerprint = _fingerprint(order_no, amount_fen, reason)
+    now = ctx.clock.now()
     try:
         with ctx.db.write() as conn:
             stored = _repeat(conn, refund_no, fingerprint)
@@ -73,25 +74,30 @@ def refund(ctx: Context, *, order_no: str, refund_no: str, amount_fen: int | Non
             if order is None:
                 raise NotFound("charge order %(order_no)r does not exist", code="order.not_found", order_no=order_no)
             points_held = conn.execute(_LOCK_MEMBER, {"member_id": order.member_id}).scalar_one()
-            order = conn.execute(_ORDER, {"order_no": order_no}).first()  # as it is now that the member is ours
+            # Read again now that the member is ours: a parallel request may have just made this refund.
+            stored = _repeat(conn, refund_no, fingerprint)
+            if stored is not None:
+                return stored, False
+            order = conn.execute(_ORDER, {"order_no": order_no}).first()
             paid = PaidOrder(order.wallet_paid_fen, order.due_fen, order.points_earned, order.refunded_fen, order.status)
             refusal = refund_refusal(paid, amount_fen)
             if refusal is not None:  # a wrong amount is bad input; more than is left, or nothing left, a conflict
                 raise (Invalid if refusal.code in _BAD_AMOUNT else Conflict).because(refusal)
             plan = plan_refund(paid, amount_fen)
-            body = _apply(conn, ctx, order, plan, refund_no=refund_no, points_held=points_held, now=ctx.clock.now())
+            body = _apply(conn, ctx, order, plan, refund_no=refund_no, points_held=points_held, now=now)
             conn.execute(_INSERT_REFUND, dict(
                 refund_no=refund_no, order_no=order_no, member_id=order.member_id, amount_fen=plan.amount_fen,
                 external_fen=plan.external_fen, wallet_fen=plan.wallet_fen, points_returned=body.points_returned,
                 voucher_returned=body.voucher_returned, points_clawed_back=body.points_clawed_back, reason=reason,
-                created_by=created_by, fingerprint=fingerprint, result=body.as_dict(), created_at=ctx.clock.now()))
+                created_by=created_by, fingerprint=fingerprint, result=body.as_dict(), created_at=now))
             audit_store.record(conn, actor=created_by or "api", action="refund_order", target_type="charge_order",
                                target_id=order_no, before={"refunded_fen": order.refunded_fen, "status": order.status},
-                               after={**body.as_dict(), "reason": reason}, at=ctx.clock.now())
+                               after={**body.as_dict(), "reason": reason}, at=now)
             return body, True
     except IntegrityError:
         # Only the same refund_no sent in parallel for another member's order gets here (one member's
-        # refunds queue on its lock): everything rolled back; answer as the repeat or conflict it is.
+        # refunds queue on its lock and read it again): everything rolled back; answer as the repeat or
+        # conflict it is.
         with ctx.db.read() as conn:
             stored = _repeat(conn, refund_no, fingerprint)
         if stored is None:
