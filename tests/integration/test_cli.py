@@ -122,6 +122,26 @@ def test_check_passes_on_reconciled_books_and_names_a_tampered_balance(env):
     assert "wallet:" in bad.output and "points:" in bad.output
 
 
+def test_check_names_an_order_whose_refunds_disagree_with_it(env):
+    from sqlalchemy import update
+
+    from evperks.db.tables import charge_orders
+    from evperks.services.settlement import refunds, settle
+    from tests import factories as f
+
+    env.clock.move_to(f.local(2026, 3, 12, 12))
+    f.station(env)
+    member = f.member(env)
+    settle(env, f.charge_order(member["id"], order_no="CO-1", voucher=None))
+    refunds.refund(env, order_no="CO-1", refund_no="RF-1", amount_fen=500)
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    with env.db.write() as conn:
+        conn.execute(update(charge_orders).where(charge_orders.c.order_no == "CO-1").values(refunded_fen=600))
+    bad = runner.invoke(app, ["check"])
+    assert bad.exit_code == 1
+    assert "refunds: order CO-1: refunded_fen 600" in bad.output
+
+
 def test_migrate_says_what_it_applied_then_that_the_database_is_up_to_date(tmp_path, monkeypatch):
     monkeypatch.setenv("EVPERKS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
     first = runner.invoke(app, ["migrate"])

@@ -16,6 +16,7 @@ from evperks.services.wallet import results as wallet
 PAIRS = [
     (settlement.SettlementBody, schemas.SettlementOut),
     (settlement.SettledOrder, schemas.ChargeOrderOut),
+    (settlement.RefundBody, schemas.OrderRefundOut),
     (wallet.RechargeDetail, schemas_wallet.RechargeOut),
     (wallet.RechargePage, schemas_wallet.RechargePage),
     (wallet.RechargeVoucher, schemas_wallet.RechargeVoucher),

@@ -84,7 +84,7 @@ class LedgerEntry(BaseModel):
     id: int
     amount_fen: int
     balance_after_fen: int
-    kind: Literal["recharge", "payment", "refund", "refund_reversal"]
+    kind: Literal["recharge", "payment", "refund", "refund_reversal", "order_refund"]
     ref: str
     reason: str | None
     created_at: datetime

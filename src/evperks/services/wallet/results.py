@@ -23,7 +23,7 @@ class LedgerEntry(Result):
     id: int
     amount_fen: int
     balance_after_fen: int
-    kind: str  # recharge, payment, refund, refund_reversal
+    kind: str  # recharge, payment, refund, refund_reversal, order_refund
     ref: str
     reason: str | None
     created_at: datetime

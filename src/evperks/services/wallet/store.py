@@ -16,7 +16,7 @@ from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules
 from evperks.services.campaigns.types import recharge as recharge_campaign
 from evperks.services.wallet.results import RechargeVoucher
 
-KINDS = ("recharge", "payment", "refund", "refund_reversal")
+KINDS = ("recharge", "payment", "refund", "refund_reversal", "order_refund")
 
 
 def post_entry(

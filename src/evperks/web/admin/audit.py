@@ -25,6 +25,7 @@ TARGET_PAGES = {
     "points_settings": "/admin/points",
     "stored_value_settings": "/admin/stored-value",
     "mall_item": "/admin/mall#item-{id}",
+    "charge_order": "/admin/orders/{id}",
 }
 
 

@@ -15,6 +15,7 @@ from evperks.api.params import IntId, PathId
 from evperks.services import admin_views, members, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.points import ledger as points_ledger
+from evperks.services.settlement.orders import member_orders
 from evperks.services.wallet import ledger as wallet_ledger
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
@@ -25,7 +26,7 @@ from evperks.web.admin.vouchers import MAX_ISSUE
 router = APIRouter(prefix="/admin/members", include_in_schema=False)
 
 PAGE_SIZE = 20
-TABS = ("vouchers", "points", "wallet", "invites")
+TABS = ("vouchers", "points", "wallet", "invites", "orders")
 NEW_FORMS = {"quantity": "1", "adjust": "grant"}  # what the change forms start with
 DONE = {
     "issued": "Vouchers issued.",
@@ -88,6 +89,7 @@ def _tab_rows(ctx, tab: str, member_id: str, cursor: str | None) -> dict:
         "vouchers": vouchers.list_member_vouchers,
         "points": points_ledger.list_ledger,
         "wallet": wallet_ledger.member_ledger,
+        "orders": member_orders,
     }[tab]
     return read(ctx, member_id=member_id, limit=PAGE_SIZE, cursor=cursor)
 

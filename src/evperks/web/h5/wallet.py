@@ -15,6 +15,7 @@ from evperks.api.errors import status_of
 from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from evperks.services.settlement.orders import member_refunds
 from evperks.services.wallet import wechat_pay as wechat_pay_service
 from evperks.web import refusals
 from evperks.web.forms import yuan_to_fen
@@ -80,7 +81,9 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     campaign_ids = {v["campaign_id"] for r in found["items"] for v in r["vouchers"]}
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
     balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
-    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)
+    refunds = member_refunds(ctx, member_id=member.id) if not cursor else []
+    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance,
+                refunds=refunds)
 
 
 @router.get("/balance")
