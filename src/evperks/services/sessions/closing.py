@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from evperks.db.tables import charge_orders, charge_sessions
 from evperks.db.types import UTCDateTime
 from evperks.services.context import Context
-from evperks.services.errors import Conflict, Invalid, NotFound
+from evperks.services.errors import Conflict, Invalid
 from evperks.services.lookups import lock_member
 from evperks.services.sessions import store
 from evperks.services.sessions.results import ChargeSession, SessionSettlement
@@ -48,17 +48,12 @@ class FinalAmounts:
     service_fee_fen: int
 
 
-def get_session(ctx: Context, session_id: str) -> ChargeSession:
-    with ctx.db.read() as conn:
-        return store.session_out(_existing(conn, session_id))
-
-
 def settle_session(ctx: Context, session_id: str, final: FinalAmounts) -> tuple[SessionSettlement, bool]:
     """The settlement's body (plus ``session_id``), and whether this call settled it (False: a repeat)."""
     now = ctx.clock.now()
     try:
         with ctx.db.write() as conn:
-            order = _order(_existing(conn, session_id), final)
+            order = _order(store.existing(conn, session_id), final)
             member = lock_member_for(conn, order)
             row = store.session_row(conn, session_id)  # again, under the lock: it may have closed meanwhile
             if row.status != "open":
@@ -81,7 +76,7 @@ def cancel_session(ctx: Context, session_id: str) -> tuple[ChargeSession, bool]:
     """The cancelled session, and whether this call cancelled it (False: it was already cancelled)."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        lock_member(conn, _existing(conn, session_id).member_id)
+        lock_member(conn, store.existing(conn, session_id).member_id)
         row = store.session_row(conn, session_id)  # again, under the lock: it may have closed meanwhile
         if row.status == "cancelled":
             return store.session_out(row), False  # a closed session's row no longer changes: the same answer
@@ -110,13 +105,6 @@ def release_expired(ctx: Context) -> int:
             cancelled += done
         if len(due) < RELEASE_BATCH:
             return cancelled
-
-
-def _existing(conn, session_id: str):
-    row = store.session_row(conn, session_id)
-    if row is None:
-        raise NotFound("charge session %(session_id)r does not exist", code="session.not_found", session_id=session_id)
-    return row
 
 
 def _order(row, final: FinalAmounts) -> ChargeOrder:

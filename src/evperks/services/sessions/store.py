@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from evperks.db.tables import charge_sessions, members, vouchers
 from evperks.db.types import UTCDateTime
-from evperks.services.errors import Conflict
+from evperks.services.errors import Conflict, NotFound
 from evperks.services.sessions.results import ChargeSession
 
 S, M, V = charge_sessions.c, members.c, vouchers.c
@@ -50,6 +50,14 @@ _CLOSE = (
 
 def session_row(conn: Connection, session_id: str):
     return conn.execute(_SESSION, {"session_id": session_id}).first()
+
+
+def existing(conn: Connection, session_id: str):
+    """The session's row; 404 when there is none."""
+    row = session_row(conn, session_id)
+    if row is None:
+        raise NotFound("charge session %(session_id)r does not exist", code="session.not_found", session_id=session_id)
+    return row
 
 
 def insert_session(conn: Connection, values: dict) -> None:

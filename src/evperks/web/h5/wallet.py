@@ -79,8 +79,10 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     found = wallet.list_member_recharges(ctx, member_id=member.id, limit=20, cursor=cursor or None)
     campaign_ids = {v["campaign_id"] for r in found["items"] for v in r["vouchers"]}
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
-    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
-    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)
+    shown = members.get_member(ctx, member.id)
+    balance = shown["wallet_balance_fen"]
+    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance,
+                held=balance - shown["wallet_available_fen"])
 
 
 @router.get("/recharges/{order_no}/pay")
