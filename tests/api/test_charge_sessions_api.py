@@ -231,3 +231,16 @@ def test_session_settings_are_saved_validated_and_kept_when_left_out(api):
         refused = api.admin("PUT", "/api/v1/admin/stored-value/settings", json={**base, **bad})
         assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, field)
     assert api.admin("GET", "/api/v1/admin/stored-value/settings").json()["hold_hours"] == 6
+
+
+def test_a_refund_of_the_balance_cannot_take_money_a_session_holds(api, member):
+    fund(api, member, 5000)
+    api.set_clock(local(2026, 3, 12, 10, 5))
+    open_session(api, member, use_wallet=True, wallet_hold_fen=3000)
+    path = f"/api/v1/admin/members/{member}/wallet/refund"
+    refused = api.admin("POST", path, json={"amount_fen": 2001, "reason": "用户申请退款"})
+    assert (refused.status_code, refused.json()["code"], refused.json()["errors"][0]["params"]) == (
+        409, "wallet.balance_exceeded", {"balance": 2000})
+    assert api.admin("POST", path, json={"amount_fen": 2000, "reason": "用户申请退款"}).status_code == 201
+    assert money(api, member)[:2] == (3000, 0)
+    assert settle(api, end_time="2026-03-12T10:05:00+08:00").json()["wallet_paid_fen"] == 2800

@@ -3,15 +3,19 @@ one voucher is held once, and settle and cancel of one session exclude each othe
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 from sqlalchemy import func, select
 
 from evperks.db.tables import charge_sessions, members, vouchers
 from evperks.services import sessions, wallet
+from evperks.services.access import create_api_key
 from evperks.services.errors import Conflict
 from evperks.services.sessions import FinalAmounts, SessionRequest
 from tests import factories as f
+from tests.live import serving
 
 PARALLEL = 12
 
@@ -88,3 +92,19 @@ def test_parallel_settles_and_cancels_of_one_session_close_it_once(ctx):
     balance, held, summed = _holds(ctx, member)
     assert (held, summed) == (0, 0)
     assert balance == (10_000 - 2800 if status == "settled" else 10_000)
+
+
+def test_sixteen_parallel_http_starts_on_one_wallet_hold_at_most_the_balance(ctx):
+    member = _funded_member(ctx, 10_000)
+    key = create_api_key(ctx, name="platform", role="platform")
+    bodies = [{"session_id": f"HTTP-{n}", "member_id": member, "station_id": "S1", "use_wallet": True,
+               "wallet_hold_fen": 2500} for n in range(16)]
+    with serving(ctx) as base_url, httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"},
+                                                timeout=60) as client:
+        with ThreadPoolExecutor(16) as pool:
+            statuses = Counter(r.status_code for r in pool.map(
+                lambda b: client.post("/api/v1/charge-sessions", json=b), bodies))
+        shown = client.get(f"/api/v1/members/{member}").json()
+    assert statuses == {201: 4, 409: 12}
+    assert (shown["wallet_balance_fen"], shown["wallet_available_fen"]) == (10_000, 0)
+    assert _holds(ctx, member) == (10_000, 10_000, 10_000)

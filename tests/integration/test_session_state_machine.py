@@ -20,6 +20,7 @@ from evperks.services.errors import Conflict, Invalid
 from evperks.services.points import ledger as points_ledger
 from evperks.services.points.settings import put_settings as put_points_settings
 from evperks.services.sessions import FinalAmounts, SessionRequest
+from evperks.services.sessions.reconcile import reconcile_holds
 from evperks.services.settlement import AUTO, settle
 from tests import factories as f
 from tests.conftest import empty_all_tables
@@ -171,6 +172,7 @@ def test_session_invariants_hold_after_any_interleaving(ctx):
         def wallets_and_points_reconcile(self):
             assert wallet.reconcile_wallets(ctx) == []
             assert points_ledger.reconcile_points(ctx) == []
+            assert reconcile_holds(ctx) == []
 
         @invariant()
         def member_holds_are_the_sums_of_their_open_sessions_and_within_the_balance(self):
