@@ -7,8 +7,10 @@ import dataclasses
 
 import pytest
 
-from evperks.api import schemas, schemas_points, schemas_wallet
+from evperks.api import schemas, schemas_points, schemas_sessions, schemas_wallet
+from evperks.services import members_store
 from evperks.services.points import results as points
+from evperks.services.sessions import results as sessions
 from evperks.services.settlement import results as settlement
 from evperks.services.wallet import results as wallet
 
@@ -32,6 +34,9 @@ PAIRS = [
     (points.PointsSettingsView, schemas_points.PointsSettingsOut),
     (points.Earning, schemas_points.EarningOut),
     (points.Redemption, schemas_points.RedemptionOut),
+    (members_store.Member, schemas.MemberOut),
+    (sessions.ChargeSession, schemas_sessions.SessionOut),
+    (sessions.SessionSettlement, schemas_sessions.SessionSettlementOut),
 ]
 
 
