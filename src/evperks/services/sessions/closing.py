@@ -1,6 +1,7 @@
 """Closing a charge session: settle it with the final amounts, cancel it, or let the release job cancel it
-once ``hold_hours`` have passed. Settle and cancel are idempotent and exclusive: the first answer is
-stored with the session and every repeat returns it; a settled session cannot be cancelled and the reverse.
+once ``hold_hours`` have passed. Settle and cancel are idempotent and exclusive: the settlement's body is
+stored with the session and a cancelled session's row no longer changes, so every repeat answers as the
+first call did; a settled session cannot be cancelled and the reverse.
 
 Each runs in one transaction with the member's row locked (as every change to a member's money does):
 the session's holds are released and, for a settlement, the order is settled through the same pipeline
@@ -9,6 +10,7 @@ as ``POST /charge-orders`` with the session's choices, its own hold paying first
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +28,7 @@ from evperks.services.settlement.order import AUTO, ChargeOrder
 from evperks.services.settlement.pipeline import OwnHold
 from evperks.services.settlement.service import apply_settlement, check_times, lock_member_for, plan_settlement
 
+log = logging.getLogger(__name__)
 RELEASE_BATCH = 100
 _ORDER_FINGERPRINT = select(charge_orders.c.fingerprint).where(charge_orders.c.order_no == bindparam("order_no"))
 _EXPIRED = (
@@ -97,13 +100,17 @@ def release_expired(ctx: Context) -> int:
     while True:
         with ctx.db.read() as conn:
             due = conn.execute(_EXPIRED, {"now": ctx.clock.now()}).scalars().all()
+        progress = 0
         for session_id in due:
             try:
                 _, done = cancel_session(ctx, session_id)
-            except Conflict:
-                done = False  # settled meanwhile
-            cancelled += done
-        if len(due) < RELEASE_BATCH:
+            except Conflict as refused:  # settled meanwhile; anything else is for `evperks check` to show
+                if refused.code != "session.settled":
+                    log.warning("charge session %s not released: %s", session_id, refused)
+                done = False
+            progress += done
+        cancelled += progress
+        if len(due) < RELEASE_BATCH or progress == 0:  # a full batch that released nothing would repeat
             return cancelled
 
 
