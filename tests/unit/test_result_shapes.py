@@ -7,9 +7,11 @@ import dataclasses
 
 import pytest
 
-from evperks.api import schemas, schemas_mall, schemas_points, schemas_wallet
+from evperks.api import schemas, schemas_mall, schemas_points, schemas_sessions, schemas_wallet
+from evperks.services import members_store
 from evperks.services.mall import results as mall
 from evperks.services.points import results as points
+from evperks.services.sessions import results as sessions
 from evperks.services.settlement import results as settlement
 from evperks.services.wallet import results as wallet
 
@@ -41,6 +43,9 @@ PAIRS = [
     (mall.MallOffer, schemas_mall.MallOfferOut),
     (mall.MallOfferPage, schemas_mall.MallOfferPage),
     (mall.Exchange, schemas_mall.ExchangeOut),
+    (members_store.Member, schemas.MemberOut),
+    (sessions.ChargeSession, schemas_sessions.SessionOut),
+    (sessions.SessionSettlement, schemas_sessions.SessionSettlementOut),
 ]
 
 

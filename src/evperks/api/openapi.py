@@ -64,6 +64,7 @@ PARAMETER_EXAMPLES = {
     "voucher_id": 1,
     "order_no": "R-1",
     "item_id": 1,
+    "session_id": "CS-1",
 }
 
 _CHANGES = ("post", "put", "patch", "delete")

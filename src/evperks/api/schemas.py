@@ -129,6 +129,8 @@ class MemberOut(BaseModel):
     last_charge_at: datetime | None
     wallet_balance_fen: int
     points_balance: int
+    wallet_available_fen: int = Field(description="the balance less what open charge sessions hold")
+    points_available: int = Field(description="the points less what open charge sessions hold (never below 0)")
     wechat_openid: str | None = Field(description="the member's openid under EVPERKS_WECHAT_APPID (JSAPI payments)")
 
 

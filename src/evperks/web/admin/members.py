@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from evperks.api.errors import status_of
 from evperks.api.params import IntId, PathId
-from evperks.services import admin_views, members, vouchers
+from evperks.services import admin_views, members, sessions, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.points import ledger as points_ledger
 from evperks.services.settlement.orders import member_orders
@@ -79,6 +79,7 @@ def member_page(request: Request, staff: Staff, member_id: str, *, status: int =
         return redirect(f"/admin/members/{quote(member_id)}?tab={tab}")
     templates = vouchers.list_templates(ctx, enabled=True, limit=200)["items"] if staff.can_change else []
     return page(request, staff, "admin/members/detail.html", status=status, nav="members", member=member,
+                open_sessions=sessions.open_sessions(ctx, member_id),
                 inviter=relations["inviter"], tab=tab, rows=rows["items"], next_cursor=rows["next_cursor"],
                 templates=templates, values=values or NEW_FORMS, errors=errors or {},
                 problem=problem, flash=done_message(request, staff.locale, DONE))

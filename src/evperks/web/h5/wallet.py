@@ -80,10 +80,11 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     found = wallet.list_member_recharges(ctx, member_id=member.id, limit=20, cursor=cursor or None)
     campaign_ids = {v["campaign_id"] for r in found["items"] for v in r["vouchers"]}
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
-    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
+    shown = members.get_member(ctx, member.id)
+    balance = shown["wallet_balance_fen"]
     refunds = member_refunds(ctx, member_id=member.id) if not cursor else []
     return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance,
-                refunds=refunds)
+                held=balance - shown["wallet_available_fen"], refunds=refunds)
 
 
 @router.get("/balance")
@@ -92,8 +93,9 @@ def balance_details(request: Request, member: MemberDep,
     """余额明细: every wallet ledger row, newest first: recharges, payments of charge orders, refunds."""
     ctx = request.app.state.ctx
     found = wallet.member_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
-    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
-    return page(request, member, "h5/balance.html", tab="me", found=found, balance=balance)
+    shown = members.get_member(ctx, member.id)
+    return page(request, member, "h5/balance.html", tab="me", found=found, balance=shown["wallet_balance_fen"],
+                held=shown["wallet_balance_fen"] - shown["wallet_available_fen"])
 
 
 @router.get("/recharges/{order_no}/pay")
