@@ -1,8 +1,10 @@
 """Any interleaving of opening, settling and cancelling charge sessions, settling orders outside them,
-recharging, granting points and the release job, for a few members, keeps every invariant of product.md
-that holds touch: wallet = ledger sum ≥ 0, points = lots = ledger, available = balance − open holds ≥ 0,
-the members' hold sums equal their open sessions', a voucher is held by at most one open session (and by
-nothing once it closed) and used by at most one order."""
+refunding settled orders (in part or in full), recharging, granting points and the release job, for a few
+members, keeps every invariant of product.md that money touches: wallet = ledger sum ≥ 0, points = lots =
+ledger, available = balance − open holds ≥ 0, the members' hold sums equal their open sessions', a voucher
+is held by at most one open session (and by nothing once it closed) and used by at most one order, and an
+order's refunds never exceed what it was paid in money. (test_money_state_machine.py interleaves refunds
+with settlements and campaigns; this one adds the holds.)"""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from evperks.services.points.settings import put_settings as put_points_settings
 from evperks.services.sessions import FinalAmounts, SessionRequest
 from evperks.services.sessions.reconcile import reconcile_holds
 from evperks.services.settlement import AUTO, settle
+from evperks.services.settlement.refund_checks import reconcile_refunds
+from evperks.services.settlement.refunds import refund
 from tests import factories as f
 from tests.conftest import empty_all_tables
 
@@ -152,6 +156,27 @@ def test_session_invariants_hold_after_any_interleaving(ctx):
                 assert self._money() == before
                 return
 
+        @rule(data=st.data(), share=st.sampled_from([None, 1, 50, 100]))
+        def refund_an_order(self, data, share):
+            """A refund of a settled order: all that is left (None), or a share (%) of what it was paid."""
+            o = charge_orders.c
+            with ctx.db.read() as conn:
+                orders = conn.execute(select(o.order_no, o.wallet_paid_fen, o.due_fen, o.refunded_fen)
+                                      .where(o.status != "refunded").order_by(o.order_no)).all()
+            if not orders:
+                return
+            order = data.draw(st.sampled_from(orders))
+            paid = order.wallet_paid_fen + order.due_fen
+            amount = None if share is None else paid * share // 100
+            before = self._money()
+            try:
+                body, created = refund(ctx, order_no=order.order_no, refund_no=self._next("RF"), amount_fen=amount)
+            except (Conflict, Invalid):  # more than is left, or 0 while money is left
+                assert amount is not None and (amount > paid - order.refunded_fen or amount == 0)
+                assert self._money() == before
+                return
+            assert created and body["amount_fen"] == (paid - order.refunded_fen if amount is None else amount)
+
         @rule(hours=st.integers(1, 4))
         def release_job_runs(self, hours):
             self._tick(60 * hours)
@@ -173,6 +198,7 @@ def test_session_invariants_hold_after_any_interleaving(ctx):
             assert wallet.reconcile_wallets(ctx) == []
             assert points_ledger.reconcile_points(ctx) == []
             assert reconcile_holds(ctx) == []
+            assert reconcile_refunds(ctx) == []
 
         @invariant()
         def member_holds_are_the_sums_of_their_open_sessions_and_within_the_balance(self):
