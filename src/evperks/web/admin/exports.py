@@ -54,19 +54,19 @@ def members_csv(request: Request, staff: StaffDep) -> Response:
         flt = forms.member_search(request.query_params, ctx.zone)
     except Invalid:  # the search page refused it too: go back there and show why
         return redirect(f"/admin/members?{request.url.query}")
-    return _csv(request, staff.locale, "members", [
+    return csv_download(request, staff.locale, "members", [
         (N_("Member id"), lambda r: r[0].id),
         (N_("Phone"), lambda r: r[0].phone),
-        (N_("Nickname"), lambda r: _text(r[0].nickname)),
-        (N_("Registration channel"), lambda r: _text(r[0].channel)),
-        (N_("Registered at"), lambda r: _time(r[0].registered_at, ctx.zone)),
+        (N_("Nickname"), lambda r: text_cell(r[0].nickname)),
+        (N_("Registration channel"), lambda r: text_cell(r[0].channel)),
+        (N_("Registered at"), lambda r: time_cell(r[0].registered_at, ctx.zone)),
         (N_("Invite code"), lambda r: r[0].invite_code),
         (N_("Invited by (member id)"), lambda r: r[0].invited_by or ""),
-        (N_("Tags"), lambda r: _text("、".join(r[1]))),
+        (N_("Tags"), lambda r: text_cell("、".join(r[1]))),
         (N_("Charges"), lambda r: r[0].charge_count),
         (N_("Total kWh"), lambda r: wh_to_kwh_str(r[0].total_wh)),
         (N_("Total paid (¥)"), lambda r: forms.for_display(r[0].total_paid_fen)),
-        (N_("Last charge"), lambda r: _time(r[0].last_charge_at, ctx.zone)),
+        (N_("Last charge"), lambda r: time_cell(r[0].last_charge_at, ctx.zone)),
         (N_("Wallet (¥)"), lambda r: forms.for_display(r[0].wallet_balance_fen)),
         (N_("Points"), lambda r: r[0].points_balance),
     ], exports.member_batches(ctx, flt))
@@ -79,10 +79,10 @@ def vouchers_csv(request: Request, staff: StaffDep) -> Response:
     template_id = int(template) if template.isdigit() and len(template) < 19 else None
     now = ctx.clock.now()
     gettext = translations(staff.locale).gettext
-    return _csv(request, staff.locale, f"vouchers-{template_id}" if template_id else "vouchers", [
+    return csv_download(request, staff.locale, f"vouchers-{template_id}" if template_id else "vouchers", [
         (N_("Voucher id"), lambda r: r.id),
         (N_("Template id"), lambda r: r.template_id),
-        (N_("Voucher name"), lambda r: _text(r.name)),
+        (N_("Voucher name"), lambda r: text_cell(r.name)),
         (N_("Member id"), lambda r: r.member_id),
         (N_("Phone"), lambda r: r.phone),
         (N_("Face value (¥)"), lambda r: forms.for_display(r.face_value_fen)),
@@ -91,14 +91,14 @@ def vouchers_csv(request: Request, staff: StaffDep) -> Response:
         (N_("Status"), lambda r: gettext(VOUCHER_STATUS[effective_status(r, now)])),
         (N_("Source"), lambda r: gettext(SOURCE.get(r.source_kind, r.source_kind))),
         (N_("Campaign id"), lambda r: r.campaign_id or ""),
-        (N_("Reason"), lambda r: _text(r.reason or "")),
-        (N_("Issued by"), lambda r: _text(r.issued_by or "")),
-        (N_("Issued at"), lambda r: _time(r.issued_at, ctx.zone)),
-        (N_("Valid from"), lambda r: _time(r.valid_from, ctx.zone)),
-        (N_("Valid until"), lambda r: _time(r.valid_until, ctx.zone)),
+        (N_("Reason"), lambda r: text_cell(r.reason or "")),
+        (N_("Issued by"), lambda r: text_cell(r.issued_by or "")),
+        (N_("Issued at"), lambda r: time_cell(r.issued_at, ctx.zone)),
+        (N_("Valid from"), lambda r: time_cell(r.valid_from, ctx.zone)),
+        (N_("Valid until"), lambda r: time_cell(r.valid_until, ctx.zone)),
         (N_("Used on order"), lambda r: r.used_order_no or ""),
-        (N_("Used at"), lambda r: _time(r.used_at, ctx.zone)),
-        (N_("Revoked at"), lambda r: _time(r.revoked_at, ctx.zone)),
+        (N_("Used at"), lambda r: time_cell(r.used_at, ctx.zone)),
+        (N_("Revoked at"), lambda r: time_cell(r.revoked_at, ctx.zone)),
     ], exports.voucher_batches(ctx, template_id=template_id))
 
 
@@ -109,16 +109,16 @@ def recipients_csv(request: Request, staff: StaffDep, campaign_id: IntId) -> Res
         lifecycle.get_campaign(ctx, campaign_id)
     except NotFound:
         return missing(request, staff, nav="campaigns")
-    return _csv(request, staff.locale, f"campaign-{campaign_id}-recipients", [
+    return csv_download(request, staff.locale, f"campaign-{campaign_id}-recipients", [
         (N_("Package id"), lambda r: r.id),
         (N_("Member id"), lambda r: r.member_id),
         (N_("Phone"), lambda r: r.phone),
-        (N_("Nickname"), lambda r: _text(r.nickname)),
+        (N_("Nickname"), lambda r: text_cell(r.nickname)),
         (N_("Given for"), lambda r: r.trigger),
-        (N_("Reference"), lambda r: _text(r.ref)),
-        (N_("Given at"), lambda r: _time(r.created_at, ctx.zone)),
+        (N_("Reference"), lambda r: text_cell(r.ref)),
+        (N_("Given at"), lambda r: time_cell(r.created_at, ctx.zone)),
         (N_("Vouchers in the package"), lambda r: r.voucher_count),
-        (N_("Revoked at"), lambda r: _time(r.revoked_at, ctx.zone)),
+        (N_("Revoked at"), lambda r: time_cell(r.revoked_at, ctx.zone)),
     ], exports.recipient_batches(ctx, campaign_id))
 
 
@@ -138,14 +138,14 @@ def orders_csv(request: Request, staff: StaffDep) -> Response:
     gettext = translations(staff.locale).gettext
     batches = exports.order_batches(ctx, settled_from=_day_start(day_from, ctx.zone),
                                     settled_to=_day_start(day_to and day_to + timedelta(days=1), ctx.zone))
-    return _csv(request, staff.locale, "orders", [
+    return csv_download(request, staff.locale, "orders", [
         (N_("Order number"), lambda r: r.order_no),
         (N_("Member id"), lambda r: r.member_id),
         (N_("Phone"), lambda r: r.phone),
         (N_("Station id"), lambda r: r.station_id),
-        (N_("Station name"), lambda r: _text(r.station_name)),
-        (N_("Start time"), lambda r: _time(r.start_time, ctx.zone)),
-        (N_("End time"), lambda r: _time(r.end_time, ctx.zone)),
+        (N_("Station name"), lambda r: text_cell(r.station_name)),
+        (N_("Start time"), lambda r: time_cell(r.start_time, ctx.zone)),
+        (N_("End time"), lambda r: time_cell(r.end_time, ctx.zone)),
         (N_("Energy (kWh)"), lambda r: wh_to_kwh_str(r.energy_wh)),
         (N_("Electricity fee (¥)"), lambda r: forms.for_display(r.elec_fee_fen)),
         (N_("Service fee (¥)"), lambda r: forms.for_display(r.service_fee_fen)),
@@ -159,14 +159,14 @@ def orders_csv(request: Request, staff: StaffDep) -> Response:
         (N_("Points earned"), lambda r: r.points_earned),
         (N_("Status"), lambda r: gettext(ORDER_STATUS.get(r.status, r.status))),
         (N_("Refunded (¥)"), lambda r: forms.for_display(r.refunded_fen)),
-        (N_("Settled at"), lambda r: _time(r.settled_at, ctx.zone)),
+        (N_("Settled at"), lambda r: time_cell(r.settled_at, ctx.zone)),
     ], batches)
 
 
 Column = tuple[str, Callable[[object], object]]
 
 
-def _csv(request: Request, locale: str, name: str, columns: list[Column], batches: Iterable[list]) -> Response:
+def csv_download(request: Request, locale: str, name: str, columns: list[Column], batches: Iterable[list]) -> Response:
     """A streamed CSV download: the header row, then one chunk per batch of rows."""
     gettext = translations(locale).gettext
     header = [gettext(title) for title, _cell in columns]
@@ -188,12 +188,12 @@ def _lines(rows: Iterable[list]) -> str:
     return buffer.getvalue()
 
 
-def _text(value: str) -> str:
+def text_cell(value: str) -> str:
     """Free text as a spreadsheet will show it, never run it: a leading formula character is quoted."""
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _time(value, zone) -> str:
+def time_cell(value, zone) -> str:
     return local_time(value, zone, TIME)
 
 
