@@ -140,6 +140,7 @@ def _plan(conn: Connection, ctx: Context, order: ChargeOrder, now: datetime, *, 
         end_time=order.end_time,
         elec_fee_fen=order.elec_fee_fen,
         service_fee_fen=order.service_fee_fen,
+        start_local=order.start_time.astimezone(ctx.zone),  # usage windows are judged at the local start
     )
     s = Settlement(order=order, member=member, amounts=amounts, breakdown=Breakdown(amounts.total_fen), now=now)
     for step in STEPS:
