@@ -26,6 +26,8 @@ REACTS_TO = (OrderSettled,)
 # invitee, ever, whichever campaign paid it (``referrals`` records it).
 ONE_CAMPAIGN_PER_EVENT = True
 STATE = referrals
+# The safeguards the type takes (an optional fact: the console's form shows these fields when present).
+SAFEGUARD_FIELDS = ("min_first_charge_kwh", "min_first_charge_paid_fen", "max_rewards_per_inviter")
 
 
 def validate(draft: Campaign) -> list[Reason]:
