@@ -100,3 +100,9 @@ def test_bad_safeguards_are_refused_naming_the_field(started, field, value):
         created = api.admin("POST", f"{BASE}/{created.json()['id']}/publish")
     assert created.status_code == 422, created.text
     assert field in [e["field"] for e in created.json()["errors"]]
+
+
+def test_other_campaign_types_refuse_the_referral_safeguards(started):
+    response = started.admin("POST", BASE, json={"type": "registration", "name": "注册有礼", "max_rewards_per_inviter": 3})
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("max_rewards_per_inviter", "campaign.only_referral")]

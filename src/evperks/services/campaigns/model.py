@@ -113,8 +113,16 @@ def stored_columns(values: dict, *, campaign_type: str, metric: str | None, zone
             value = _amount(value, "progress_reminder", kind, metric, energy, refused)
         elif name == "min_first_charge_kwh":
             name, value = "min_first_charge_wh", _kwh(value, name, refused)
+        if name in _SAFEGUARD_COLUMNS and value is not None and not getattr(kind, "SAFEGUARD_FIELDS", ()):
+            refused.append(Reason.of(_SAFEGUARD_COLUMNS[name], "campaign.only_referral",
+                                     "only referral campaigns have it"))
         columns[name] = value
     return columns, refused
+
+
+# The referral safeguards' columns → the fields the API names them by.
+_SAFEGUARD_COLUMNS = {"min_first_charge_wh": "min_first_charge_kwh", "min_first_charge_paid_fen": "min_first_charge_paid_fen",
+                      "max_rewards_per_inviter": "max_rewards_per_inviter"}
 
 
 def _kwh(value, field: str, refused: list) -> int | None:

@@ -44,6 +44,7 @@ MSGIDS: dict[str, str | Callable[[Mapping[str, object]], str | None] | None] = {
     "campaign.reward_from_tiers": AS_WORDED,
     "campaign.only_consumption": AS_WORDED,
     "campaign.only_one_time": AS_WORDED,
+    "campaign.only_referral": AS_WORDED,
     "campaign.not_publishable": N_("The campaign cannot be published yet: see the fields marked below."),
     # Changing a draft: the values as stored.
     "campaign.type_required": AS_WORDED,
