@@ -36,7 +36,9 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from holds import holds_ab, session_throughput  # bench/holds.py
 from psycopg.types.json import Json
+from refund_bench import refund_report  # bench/refund_bench.py
 from scratch import fresh_database, unreachable  # bench/scratch.py
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
@@ -444,7 +446,11 @@ def bench_engine(engine: str, p: Params) -> dict:
             statements = statements_per_settlement(ctx, seeded)
             raw = {t: raw_inserts(ctx, seeded, t, p, f"raw{t}") for t in p.threads}
             settled = {t: settlements(ctx, seeded, t, p, f"ip{t}") for t in p.threads}
+            refunded = refund_report(ctx, seeded, {t: r.ops for t, r in settled.items()}, measured, repeat, p)
             http = [http_run(ctx, seeded, w, p, f"h{w}") for w in p.workers]
+            everyone = [member_id(i) for i in range(seeded.members)]
+            holds = {"ab": holds_ab(ctx, seeded, everyone, orders=p.orders),
+                     "sessions": session_throughput(ctx, seeded, everyone, count=max(1, p.orders // 3))}
         finally:
             ctx.db.dispose()
     best_raw = max(r.per_s for r in raw.values())
@@ -462,6 +468,8 @@ def bench_engine(engine: str, p: Params) -> dict:
             **{f"in_process_threads_{t}": r.cpu_ms_per_op() for t, r in settled.items()},
         },
         "http_runs": http,
+        "refunds": refunded,
+        "holds": holds,
     }
 
 
@@ -493,6 +501,11 @@ def main(argv: list[str] | None = None) -> None:
     report["definitions"] = {
         "ratio_in_process": "settle_in_process_per_s / raw_insert_per_s at the same thread count",
         "ratio_http": "http_per_s (best worker count) / best raw_insert_per_s",
+        "refunds": "partial refunds of the orders the in-process run settled: through the use case, and raw SQL of "
+                   "the same writes (member lock, guarded order UPDATE, refund, message and audit rows) in the same run",
+        "holds": "ab: in-process settlements paying with the wallet, interleaved A-B/B-A rounds, for members with no "
+                 "open session (A) and members whose open session holds ¥50 (B); ratio_held_to_no_holds = B/A (≈1: "
+                 "holds cost nothing). sessions: open + settle of a charge session per second vs a plain settlement",
         "cpu_ms_per_op": "CPU ms per operation by process group (bench: this process; server: uvicorn and its "
                          "workers; database: PostgreSQL backends of the bench database; client: wrk); "
                          "cpu_bound_ceiling_per_s = cores * 1000 / total, the rate if nothing but CPU limited it",

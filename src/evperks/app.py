@@ -14,7 +14,9 @@ from evperks.api.body_limit import BodyLimit
 from evperks.api.deps import KeyCache
 from evperks.api.routes import admin, h5_link, health, member_campaigns, platform
 from evperks.api.routes import campaigns as campaign_routes
+from evperks.api.routes import mall as mall_routes
 from evperks.api.routes import points as points_routes
+from evperks.api.routes import sessions as session_routes
 from evperks.api.routes import wallet as wallet_routes
 from evperks.config import Settings, is_loopback_url
 from evperks.services import sms
@@ -60,9 +62,11 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     exposure.install(app, settings)
     app.include_router(platform.router)
+    app.include_router(session_routes.router)
     app.include_router(admin.router)
     app.include_router(campaign_routes.router)
     app.include_router(points_routes.router)
+    app.include_router(mall_routes.router)
     app.include_router(wallet_routes.platform_router)
     app.include_router(wallet_routes.admin_router)
     app.include_router(member_campaigns.router)

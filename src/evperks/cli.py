@@ -126,13 +126,18 @@ def demo(
 
 @app.command()
 def check() -> None:
-    """Reconcile every balance with its ledger (wallets, points); exit 1 and list what disagrees."""
+    """Reconcile every balance with its ledger (wallets, points), every order's refunds, and the holds with
+    the open charge sessions; exit 1 and list what disagrees."""
     from evperks.services.points.ledger import reconcile_points  # noqa: PLC0415
+    from evperks.services.sessions.reconcile import reconcile_holds  # noqa: PLC0415
+    from evperks.services.settlement.refund_checks import reconcile_refunds  # noqa: PLC0415
     from evperks.services.wallet.ledger import reconcile_wallets  # noqa: PLC0415
 
     settings = _settings()
     ctx = _context(settings)
     problems = [f"wallet: {p}" for p in reconcile_wallets(ctx)] + [f"points: {p}" for p in reconcile_points(ctx)]
+    problems += [f"refunds: {p}" for p in reconcile_refunds(ctx)]
+    problems += [f"holds: {p}" for p in reconcile_holds(ctx)]
     for problem in problems:
         typer.echo(problem)
     if problems:

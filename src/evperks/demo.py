@@ -9,9 +9,10 @@ from datetime import timedelta
 from evperks.config import Settings
 from evperks.db.migrate import upgrade
 from evperks.domain.campaigns import Metric
+from evperks.domain.mall import ItemSpec
 from evperks.domain.timecal import local_midnight_after
 from evperks.domain.vouchers import DaysValidity, DeductionType, VoucherKind
-from evperks.services import access, h5_links, members, stations, vouchers
+from evperks.services import access, h5_links, mall, members, points, stations, vouchers
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, consumption, one_time, recharge, referral, registration
 from evperks.services.context import Context
@@ -58,6 +59,7 @@ def prepare(settings: Settings) -> Iterator[str]:
                               reason="演示数据", issued_by="demo")
     _settings(ctx)
     campaign_names = _campaigns(ctx, template_ids, bound=["demo-m1", "demo-m2", "demo-m3"])
+    mall_names = _mall(ctx, template_ids)
     _promotion_vouchers(ctx)
     password = secrets.token_urlsafe(9)
     access.create_admin_user(ctx, username="admin", password=password, role="admin")
@@ -75,6 +77,7 @@ def prepare(settings: Settings) -> Iterator[str]:
     yield f"  admin key:     {admin_key}"
     yield f"  platform key:  {platform_key}"
     yield f"  campaigns:     {', '.join(campaign_names)}"
+    yield f"  points mall:   {', '.join(mall_names)}   (张三 has 800 points to exchange)"
     yield f"  try:           curl -H 'Authorization: Bearer {platform_key}' {base}/api/v1/members/demo-m1/vouchers"
 
 
@@ -120,6 +123,20 @@ def _campaigns(ctx: Context, template_ids: list[int], *, bound: list[str]) -> li
         lifecycle.publish_campaign(ctx, campaign["id"])
         names.append(spec["name"])
     return names
+
+
+def _mall(ctx: Context, template_ids: list[int]) -> list[str]:
+    """Two items in the points mall (积分商城), and points for 张三 to exchange them with."""
+    service_fee, general, _station = template_ids
+    items = [
+        ItemSpec(name="5元服务费券（2张）", reward=((service_fee, 2),), points_price=300, stock=100, per_member_limit=3),
+        ItemSpec(name="10元通用券礼包", reward=((general, 1), (service_fee, 1)), points_price=500, stock=20,
+                 per_member_limit=1),
+    ]
+    for spec in items:
+        mall.create_item(ctx, spec, actor="demo")
+    points.adjust(ctx, member_id="demo-m1", points=800, reason="演示积分", actor="demo")
+    return [spec.name for spec in items]
 
 
 # A 折扣券 (服务费8折，最高抵¥3) and an off-peak 立减券 (仅限 23:00–07:00 使用), given to the first two members.

@@ -29,7 +29,7 @@ def confirm(api, order_no: str, **body):
 def test_settings_default_until_saved_and_then_read_back_sorted(api):
     default = api.admin("GET", "/api/v1/admin/stored-value/settings").json()
     assert default == {"min_recharge_fen": 100, "denominations_fen": [5000, 10000, 20000, 50000],
-                       "allow_custom_amount": True, "updated_at": None}
+                       "allow_custom_amount": True, "min_start_balance_fen": 0, "hold_hours": 24, "updated_at": None}
     saved = api.admin("PUT", "/api/v1/admin/stored-value/settings",
                       json={"min_recharge_fen": 1000, "denominations_fen": [20000, 5000], "allow_custom_amount": False})
     assert saved.status_code == 200

@@ -33,16 +33,27 @@ def test_a_setting_changed_in_the_console_is_in_the_audit_log_with_before_and_af
     expect(newest.get_by_role("cell").nth(1)).to_have_text("admin")
     expect(newest.get_by_role("cell").nth(2)).to_have_text("修改")
     expect(newest.get_by_role("link", name="积分设置")).to_have_attribute("href", "/admin/points")
+    # Fields are named in the console's language, money in yuan, times in the operator's zone.
     changed = newest.locator("tr.changed")
-    expect(changed.filter(has_text="redemption.enabled")).to_contain_text("false → true")
+    expect(changed.filter(has_text="积分抵现 · 已启用")).to_contain_text("否 → 是")
     expect(older.get_by_role("link", name="储值设置")).to_have_attribute("href", "/admin/stored-value")
-    expect(older.locator("tr.changed").filter(has_text="min_recharge_fen")).to_contain_text("100 → 2000")
+    expect(older.locator("tr.changed").filter(has_text="最低充值金额（元）")).to_contain_text("¥1.00 → ¥20.00")
     # Keys that kept their value are folded away.
     expect(older.locator("details summary")).to_contain_text("项未变")
-    expect(older.locator("tr.same").filter(has_text="denominations_fen").first).not_to_be_visible()
+    expect(older.locator("tr.same").filter(has_text="固定面额（元）").first).not_to_be_visible()
     older.locator("details summary").click()
-    expect(older.locator("tr.same").filter(has_text="denominations_fen")).to_contain_text("[5000,10000,20000,50000]")
+    expect(older.locator("tr.same").filter(has_text="固定面额（元）")).to_contain_text("¥50.00、¥100.00、¥200.00、¥500.00")
     shot(admin, "admin-audit")
+
+    # Saving again without changing anything records nothing.
+    admin.goto("/admin/stored-value")
+    admin.get_by_role("button", name="保存").click()
+    expect(admin.get_by_role("status")).to_have_text("储值设置已保存。")
+    admin.goto("/admin/points")
+    admin.get_by_role("button", name="保存").click()
+    expect(admin.get_by_role("status")).to_have_text("积分设置已保存。")
+    admin.goto("/admin/audit")
+    expect(rows).to_have_count(3)
 
 
 def test_the_audit_log_filters_by_who_and_what_and_pages_newest_first(page, site):

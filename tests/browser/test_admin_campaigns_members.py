@@ -95,21 +95,31 @@ def test_binding_all_search_results_binds_every_page_of_the_search_and_unbinding
 
     page.get_by_label("标签").fill("vip")
     page.get_by_role("button", name="查询").click()
-    expect(page.get_by_role("link", name="下一页")).to_be_visible()
-    page.get_by_role("button", name="绑定全部搜索结果").click()
-    expect(page.get_by_role("status")).to_have_text("本次绑定 23 名会员，共绑定 23 名。")
+    expect(page.get_by_test_id("found-count")).to_have_text("共找到 23 名会员，其中 0 名已绑定")
+    expect(page.get_by_role("navigation", name="搜索结果分页")).to_contain_text("共 23 条 · 第 1/2 页")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="绑定全部 23 个搜索结果").click()
+    expect(page.locator(".flash")).to_have_text("本次绑定 23 名会员，共绑定 23 名。")
+    assert asked == ["将本次搜索到的全部 23 名会员绑定到本活动？已绑定的会员保持不变。"]
     bound = {m["member_id"] for m in binding.list_bound(site.ctx, _only_campaign(site), limit=100)["items"]}
     assert bound == {m["id"] for m in tagged}
     assert page.get_by_label("标签").input_value() == "vip"  # the search stays
-    page.get_by_role("link", name="下一页").click()  # the next page of results, without the message again
-    expect(page.get_by_role("status")).to_have_count(0)
+    expect(page.get_by_test_id("found-count")).to_have_text("共找到 23 名会员，其中 23 名已绑定")
+    expect(page.get_by_test_id("bound-count")).to_have_text("共 23 名")
+    results = page.get_by_role("table", name="查询结果")
+    expect(results.get_by_text("已绑定", exact=True)).to_have_count(20)  # every row of the page is marked
+    expect(page.get_by_role("button", name="绑定全部")).to_have_count(0)  # nothing is left to bind
+    page.get_by_role("navigation", name="搜索结果分页").get_by_role("link", name="下一页").click()
+    expect(page.locator(".flash")).to_have_count(0)  # the next page of results, without the message again
+    expect(page.get_by_role("navigation", name="搜索结果分页")).to_contain_text("第 2/2 页")
     assert page.get_by_label("标签").input_value() == "vip"
-    page.get_by_role("link", name="第一页").click()
+    page.get_by_role("navigation", name="搜索结果分页").get_by_role("link", name="上一页").click()
 
     unbind = _bound_table(page).get_by_role("button").first  # the bound list shows one page of 23
     label = unbind.get_attribute("aria-label")
     unbind.click()
-    expect(page.get_by_role("status")).to_have_text("已解绑 1 名会员，共绑定 22 名。")
+    expect(page.locator(".flash")).to_have_text("已解绑 1 名会员，共绑定 22 名。")
     expect(page.get_by_role("button", name=label)).to_have_count(0)
     assert len(binding.list_bound(site.ctx, _only_campaign(site), limit=100)["items"]) == 22
     assert not any(o["phone"] in _bound_table(page).inner_text() for o in others)
@@ -131,7 +141,7 @@ def test_a_viewer_sees_the_bound_members_but_no_binding_controls_and_cannot_bind
     binding.bind_members(site.ctx, draft["id"], member_ids=[member["id"]])
     page.goto(f"/admin/campaigns/{draft['id']}/members")
     expect(_bound_table(page)).to_contain_text(member["phone"])
-    for hidden in ["批量绑定", "绑定全部搜索结果", f"绑定 {member['phone']}", f"解绑 {member['phone']}"]:
+    for hidden in ["批量绑定", "绑定全部", "批量解绑", "解绑全部", f"绑定 {member['phone']}", f"解绑 {member['phone']}"]:
         expect(page.get_by_role("button", name=hidden)).to_have_count(0)
     expect(page.get_by_label("全选")).to_have_count(0)
 
@@ -150,3 +160,75 @@ def test_a_viewer_sees_the_bound_members_but_no_binding_controls_and_cannot_bind
 def _only_campaign(site) -> int:
     (campaign,) = lifecycle.list_campaigns(site.ctx)["items"]
     return campaign["id"]
+
+
+def _confirm(page, answer: bool) -> list[str]:
+    """Answer the next confirmation dialog; the list receives its message."""
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept() if answer else dialog.dismiss()))
+    return asked
+
+
+def test_bulk_unbinding_takes_the_ticked_rows_the_bound_results_of_a_search_or_everyone_after_asking(page, site):
+    _start(site, page)
+    vip = [f.member(site.ctx, tags=("vip",)) for _ in range(5)]
+    others = [f.member(site.ctx) for _ in range(3)]
+    draft = lifecycle.create_campaign(site.ctx, fields={"type": "one_time", "name": "回馈"})
+    binding.bind_members(site.ctx, draft["id"], member_ids=[m["id"] for m in vip + others])
+    page.goto(f"/admin/campaigns/{draft['id']}/members")
+    expect(page.get_by_test_id("bound-count")).to_have_text("共 8 名")
+
+    for member in vip[:2]:
+        page.get_by_label(f"选择已绑定的 {member['phone']}").check()
+    page.get_by_role("button", name="批量解绑").click()
+    expect(page.locator(".flash")).to_have_text("已解绑 2 名会员，共绑定 6 名。")
+
+    page.get_by_label("标签").fill("vip")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("found-count")).to_have_text("共找到 5 名会员，其中 3 名已绑定")
+    results = page.get_by_role("table", name="查询结果")
+    expect(results.get_by_role("row").filter(has_text=vip[0]["phone"])).not_to_contain_text("已绑定")
+    expect(results.get_by_role("row").filter(has_text=vip[2]["phone"])).to_contain_text("已绑定")
+    expect(results.get_by_role("button", name=f"绑定 {vip[0]['phone']}")).to_be_visible()
+    expect(results.get_by_role("button", name=f"解绑 {vip[2]['phone']}")).to_be_visible()
+
+    asked = _confirm(page, answer=False)  # 取消: nothing changes
+    page.get_by_role("button", name="解绑搜索结果中已绑定的 3 名").click()
+    expect(page.get_by_test_id("bound-count")).to_have_text("共 6 名")
+    assert asked == ["解绑本次搜索结果中已绑定的 3 名会员？"]
+    assert len(binding.list_bound(site.ctx, draft["id"])["items"]) == 6
+
+    _confirm(page, answer=True)
+    page.get_by_role("button", name="解绑搜索结果中已绑定的 3 名").click()
+    expect(page.locator(".flash")).to_have_text("已解绑 3 名会员，共绑定 3 名。")
+    assert {m["member_id"] for m in binding.list_bound(site.ctx, draft["id"])["items"]} == {m["id"] for m in others}
+
+    asked = _confirm(page, answer=True)
+    page.get_by_role("button", name="解绑全部 3 名已绑定会员").click()
+    expect(page.locator(".flash")).to_have_text("已解绑 3 名会员，共绑定 0 名。")
+    assert asked == ["解绑全部 3 名已绑定会员？"]
+    assert binding.list_bound(site.ctx, draft["id"])["items"] == []
+    expect(page.get_by_role("button", name="解绑全部")).to_have_count(0)
+
+
+def test_binding_a_whole_search_shows_that_it_is_working_and_cannot_be_sent_twice(page, site):
+    _start(site, page)
+    people = [f.member(site.ctx) for _ in range(3)]
+    draft = lifecycle.create_campaign(site.ctx, fields={"type": "one_time", "name": "回馈"})
+    page.goto(f"/admin/campaigns/{draft['id']}/members")
+    sent = []
+    # The server's answer never comes (204 keeps the page as it is), so the page can be seen while it waits.
+    page.route("**/members/bind", lambda route: (sent.append(route.request.post_data), route.fulfill(status=204)))
+    _confirm(page, answer=True)
+    page.get_by_role("button", name="绑定全部 3 个搜索结果").click()
+    expect(page.get_by_text("正在绑定 3 名会员，请稍候…")).to_be_visible()
+    expect(page.get_by_role("button", name="批量绑定")).to_be_disabled()
+    expect(page.get_by_role("button", name="绑定全部 3 个搜索结果")).to_be_disabled()
+    assert len(sent) == 1 and "bind=all" in sent[0]  # the button's name and value went with the form
+
+    page.unroute("**/members/bind")
+    page.reload()
+    _confirm(page, answer=True)
+    page.get_by_role("button", name="绑定全部 3 个搜索结果").click()
+    expect(page.locator(".flash")).to_have_text("本次绑定 3 名会员，共绑定 3 名。")
+    assert {m["member_id"] for m in binding.list_bound(site.ctx, draft["id"])["items"]} == {p["id"] for p in people}

@@ -12,7 +12,7 @@ def test_an_admin_signs_in_and_sees_the_chinese_menu(page, site):
     log_in(page, site)
     assert page.get_by_test_id("who").inner_text() == "admin · 管理员"
     menu = page.get_by_role("navigation", name="主菜单")
-    for item in ["首页", "代金券管理", "活动列表", "会员", "积分管理", "储值管理", "站点", "审计日志"]:
+    for item in ["首页", "代金券管理", "活动列表", "会员", "积分管理", "积分商城", "储值管理", "站点", "审计日志"]:
         assert menu.get_by_role("link", name=item).is_visible()
     shot(page, "admin-home")
 

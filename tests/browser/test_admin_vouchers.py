@@ -121,7 +121,7 @@ def test_editing_a_template_then_disabling_and_enabling_it(page, site):
     expect(page.get_by_role("status")).to_have_text("代金券已停用。")
     expect(page.get_by_role("heading", level=1)).to_contain_text("已停用")
     page.goto("/admin/voucher-templates?status=enabled")
-    expect(page.locator("tbody")).to_contain_text("暂无代金券。")
+    expect(page.locator("tbody")).to_contain_text("没有符合条件的代金券。")
     page.goto("/admin/voucher-templates?status=disabled")
     expect(page.locator("tbody")).to_contain_text("十元券")
     page.get_by_role("link", name="十元券").click()

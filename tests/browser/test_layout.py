@@ -12,9 +12,9 @@ TABLET = {"width": 768, "height": 1024}
 SMALL_PHONE = {"width": 320, "height": 640}
 CONSOLE_PAGES = ["/admin", "/admin/voucher-templates", "/admin/voucher-templates/new", "/admin/campaigns",
                  "/admin/campaigns/new?type=consumption", "/admin/members", "/admin/points", "/admin/stored-value",
-                 "/admin/stations", "/admin/audit"]
+                 "/admin/stations", "/admin/audit", "/admin/mall", "/admin/mall/new"]
 H5_PAGES = ["/h5", "/h5/campaigns", "/h5/me", "/h5/vouchers", "/h5/recharge", "/h5/recharges", "/h5/balance",
-            "/h5/points", "/h5/messages", "/h5/invite"]
+            "/h5/points", "/h5/messages", "/h5/invite", "/h5/mall"]
 
 
 def sideways_overflow(page) -> int:

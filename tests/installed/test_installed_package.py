@@ -15,6 +15,7 @@ MENU = {
     "/admin/campaigns": "活动列表",
     "/admin/members": "会员",
     "/admin/points": "积分管理",
+    "/admin/mall": "积分商城",
     "/admin/stored-value": "储值管理",
     "/admin/stations": "站点",
     "/admin/audit": "审计日志",
@@ -42,6 +43,7 @@ PAGES = {
     "/admin/members/{member}?tab=wallet": "张三",
     "/admin/members/{member}?tab=invites": "张三",
     "/admin/stations/{station}/edit": "编辑站点",
+    "/admin/mall/new": "新建商品",
 }
 H5_PAGES = {
     "/h5": "会员中心",
@@ -54,6 +56,7 @@ H5_PAGES = {
     "/h5/campaigns": "活动进度查看",
     "/h5/messages": "消息",
     "/h5/points": "积分",
+    "/h5/mall": "积分商城",
 }
 
 

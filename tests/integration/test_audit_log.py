@@ -10,6 +10,7 @@ from evperks.services import audit, vouchers
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.points import ledger as points
+from evperks.services.points import settings as points_settings
 from evperks.services.wallet import settings as wallet_settings
 from tests import factories as f
 
@@ -80,3 +81,31 @@ def test_a_station_sync_that_changes_nothing_is_not_audited(ctx):
     f.station(ctx, "S9")
     f.station(ctx, "S9")
     assert [e["action"] for e in entries(ctx, target_type="station")] == ["create"]
+
+
+def test_saves_that_change_nothing_leave_no_audit_row(ctx):
+    """A form saved as it was (every field sent again) is not a change: the log keeps only real ones."""
+    ctx.clock.move_to(f.local(2026, 3, 10, 9))
+    template = f.template(ctx, name="10元券")
+    campaign = lifecycle.create_campaign(ctx, fields={"type": "registration", "name": "注册有礼"}, actor="bob")
+    member = f.member(ctx)
+    wallet_settings.put_settings(ctx, min_recharge_fen=100, denominations_fen=[5000], allow_custom_amount=True)
+    binding_campaign = lifecycle.create_campaign(ctx, fields={"type": "one_time", "name": "回馈"})
+    binding.bind_members(ctx, binding_campaign["id"], member_ids=[member["id"]])
+    before = len(entries(ctx))
+
+    ctx.clock.move_to(f.local(2026, 3, 10, 10))  # a later save would move updated_at alone
+    vouchers.update_template(ctx, template["id"], {"name": "10元券", "face_value_fen": template["face_value_fen"]},
+                             actor="alice")
+    lifecycle.update_campaign(ctx, campaign["id"], changes={"name": "注册有礼"}, actor="alice")
+    wallet_settings.put_settings(ctx, min_recharge_fen=100, denominations_fen=[5000], allow_custom_amount=True,
+                                 actor="alice")
+    points_settings.put_settings(ctx, reminder_days=7, actor="alice")  # the default, saved again
+    assert binding.bind_members(ctx, binding_campaign["id"], member_ids=[member["id"]], actor="alice")["bound"] == 0
+    assert binding.unbind_members(ctx, binding_campaign["id"], member_ids=["nobody-bound"], actor="alice")["unbound"] == 0
+    assert [e for e in entries(ctx) if e["actor"] == "alice"] == []
+    assert len(entries(ctx)) == before
+
+    vouchers.update_template(ctx, template["id"], {"name": "十元券"}, actor="alice")  # a real change still is
+    [edit] = [e for e in entries(ctx) if e["actor"] == "alice"]
+    assert (edit["before"]["name"], edit["after"]["name"]) == ("10元券", "十元券")

@@ -94,6 +94,9 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
         campaigns = httpx.get(f"{base}/api/v1/admin/campaigns", headers={"Authorization": f"Bearer {admin_key}"}).json()
         assert sorted(c["type"] for c in campaigns["items"]) == ["consumption", "one_time", "recharge", "referral", "registration"]
         assert {c["status"] for c in campaigns["items"]} == {"active"}
+        offers = httpx.get(f"{base}/api/v1/mall/items", params={"member_id": "demo-m1"},
+                           headers={"Authorization": f"Bearer {platform_key}"}).json()["items"]
+        assert len(offers) == 2 and {o["member_exchanged"] for o in offers} == {0}
         h5 = httpx.get(re.search(r"member H5:\s+(\S+)", output).group(1), follow_redirects=True)
         assert h5.url.path == "/h5" and "张三" in h5.text
         console = httpx.get(re.search(r"admin console:\s+(\S+)", output).group(1), follow_redirects=True)
@@ -120,6 +123,26 @@ def test_check_passes_on_reconciled_books_and_names_a_tampered_balance(env):
     assert bad.exit_code == 1
     assert member["id"] in bad.output
     assert "wallet:" in bad.output and "points:" in bad.output
+
+
+def test_check_names_an_order_whose_refunds_disagree_with_it(env):
+    from sqlalchemy import update
+
+    from evperks.db.tables import charge_orders
+    from evperks.services.settlement import refunds, settle
+    from tests import factories as f
+
+    env.clock.move_to(f.local(2026, 3, 12, 12))
+    f.station(env)
+    member = f.member(env)
+    settle(env, f.charge_order(member["id"], order_no="CO-1", voucher=None))
+    refunds.refund(env, order_no="CO-1", refund_no="RF-1", amount_fen=500)
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    with env.db.write() as conn:
+        conn.execute(update(charge_orders).where(charge_orders.c.order_no == "CO-1").values(refunded_fen=600))
+    bad = runner.invoke(app, ["check"])
+    assert bad.exit_code == 1
+    assert "refunds: order CO-1: refunded_fen 600" in bad.output
 
 
 def test_migrate_says_what_it_applied_then_that_the_database_is_up_to_date(tmp_path, monkeypatch):

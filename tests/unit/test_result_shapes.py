@@ -7,14 +7,18 @@ import dataclasses
 
 import pytest
 
-from evperks.api import schemas, schemas_points, schemas_wallet
+from evperks.api import schemas, schemas_mall, schemas_points, schemas_sessions, schemas_wallet
+from evperks.services import members_store
+from evperks.services.mall import results as mall
 from evperks.services.points import results as points
+from evperks.services.sessions import results as sessions
 from evperks.services.settlement import results as settlement
 from evperks.services.wallet import results as wallet
 
 PAIRS = [
     (settlement.SettlementBody, schemas.SettlementOut),
     (settlement.SettledOrder, schemas.ChargeOrderOut),
+    (settlement.RefundBody, schemas.OrderRefundOut),
     (wallet.RechargeDetail, schemas_wallet.RechargeOut),
     (wallet.RechargePage, schemas_wallet.RechargePage),
     (wallet.RechargeVoucher, schemas_wallet.RechargeVoucher),
@@ -32,6 +36,16 @@ PAIRS = [
     (points.PointsSettingsView, schemas_points.PointsSettingsOut),
     (points.Earning, schemas_points.EarningOut),
     (points.Redemption, schemas_points.RedemptionOut),
+    (mall.RewardLine, schemas_mall.RewardLineOut),
+    (mall.MallItem, schemas_mall.MallItemOut),
+    (mall.MallItemPage, schemas_mall.MallItemPage),
+    (mall.OfferVoucher, schemas_mall.OfferVoucherOut),
+    (mall.MallOffer, schemas_mall.MallOfferOut),
+    (mall.MallOfferPage, schemas_mall.MallOfferPage),
+    (mall.Exchange, schemas_mall.ExchangeOut),
+    (members_store.Member, schemas.MemberOut),
+    (sessions.ChargeSession, schemas_sessions.SessionOut),
+    (sessions.SessionSettlement, schemas_sessions.SessionSettlementOut),
 ]
 
 

@@ -63,6 +63,8 @@ PARAMETER_EXAMPLES = {
     "campaign_id": 1,
     "voucher_id": 1,
     "order_no": "R-1",
+    "item_id": 1,
+    "session_id": "CS-1",
 }
 
 _CHANGES = ("post", "put", "patch", "delete")

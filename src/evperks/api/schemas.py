@@ -46,6 +46,7 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 Text100 = text()
 Name = text(1, 100)
 Reason = text(1, 500)
+Text500 = text(0, 500)
 Tag = text(1, 50)
 
 
@@ -129,6 +130,8 @@ class MemberOut(BaseModel):
     last_charge_at: datetime | None
     wallet_balance_fen: int
     points_balance: int
+    wallet_available_fen: int = Field(description="the balance less what open charge sessions hold")
+    points_available: int = Field(description="the points less what open charge sessions hold (never below 0)")
     wechat_openid: str | None = Field(description="the member's openid under EVPERKS_WECHAT_APPID (JSAPI payments)")
 
 
@@ -365,10 +368,38 @@ class SettlementOut(BaseModel):
     settled_at: datetime | None
 
 
+class OrderRefundIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refund_no": "RF-1", "amount_fen": 500, "reason": "充电桩故障"}]})
+
+    refund_no: Id
+    amount_fen: Fen | None = Field(default=None, description="omitted: all that is still refundable")
+    reason: Text500 | None = None
+
+
+class OrderRefundOut(BaseModel):
+    refund_no: str
+    order_no: str
+    amount_fen: int
+    external_fen: int = Field(description="returned by the platform through its own payment channel (due_fen first)")
+    wallet_fen: int = Field(description="credited back to the member's wallet")
+    points_returned: int = Field(description="redeemed points given back (a full refund only)")
+    voucher_returned: bool = Field(description="the order's voucher is usable again (a full refund, while valid)")
+    points_clawed_back: int = Field(description="earned points taken back (what the member had, at most)")
+    rewards_revoked: list[Reward]
+    rewards_kept: list[Reward] = Field(description="rewards of the order kept because a voucher of theirs was used")
+    order_status: Literal["settled", "partially_refunded", "refunded"]
+
+
+class OrderRefundRecordOut(OrderRefundOut):
+    reason: str | None
+    created_by: str | None
+    created_at: datetime
+
+
 class ChargeOrderOut(SettlementOut):
     status: Literal["settled", "partially_refunded", "refunded"]
     refunded_fen: int
-    refunds: list[dict] = Field(description="the order's refunds, oldest first (none until charge-order refunds exist)")
+    refunds: list[OrderRefundRecordOut] = Field(description="the order's refunds, oldest first")
 
 
 # --- sandbox ---------------------------------------------------------------------------------------

@@ -134,7 +134,18 @@ class BindIn(Body):
 
 
 class UnbindIn(Body):
-    member_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)]
+    """Exactly one of ``member_ids``, ``filter`` (every bound member the search finds) or ``all: true``
+    (every bound member)."""
+
+    member_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)] | None = None
+    filter: MemberSearch | None = None
+    all: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> UnbindIn:
+        if [self.member_ids, self.filter, self.all].count(None) != 2:
+            raise ValueError("give exactly one of member_ids, filter or all")
+        return self
 
 
 class BindOut(BaseModel):

@@ -39,7 +39,7 @@ class CampaignProgressList(BaseModel):
 class MessageOut(BaseModel):
     id: int
     type: str = Field(description="voucher_received | campaign_progress | campaign_countdown | points_expiring | "
-                                  "recharge_credited | wallet_paid")
+                                  "recharge_credited | wallet_paid | order_refunded")
     data: dict[str, Any]
     created_at: datetime
     read_at: datetime | None

@@ -309,6 +309,7 @@ jobs = Table(
 
 # Registers the tables of the later areas on the same metadata (they import only base and types).
 from evperks.db.tables_campaigns import *  # noqa: E402,F403
+from evperks.db.tables_mall import *  # noqa: E402,F403
 from evperks.db.tables_points import *  # noqa: E402,F403
 from evperks.db.tables_secrets import *  # noqa: E402,F403
 from evperks.db.tables_wallet import *  # noqa: E402,F403

@@ -252,3 +252,17 @@ def days_left(end_at: datetime, now: datetime, zone: ZoneInfo) -> int:
         return 0
     last_day = local_date(end_at - timedelta(microseconds=1), zone)
     return (last_day - local_date(now, zone)).days + 1
+
+
+def tiers_reached_after_revoking(tiers: list[Tier], reached: int, *, revoked: set[int], kept: set[int]) -> int:
+    """How many (sorted) tiers count as reached once a refund revoked the packages of the tiers at stored
+    positions ``revoked`` and kept those at ``kept``: lowered to the lowest revoked tier, so that tier
+    (and any above it) can be earned again, unless a higher tier's package was kept (then it stays, and
+    no tier is given twice)."""
+    if not revoked:
+        return reached
+    rank = {t.index: position for position, t in enumerate(tiers)}
+    lowest = min(rank[i] for i in revoked if i in rank) if revoked & rank.keys() else reached
+    if any(rank.get(i, -1) > lowest for i in kept):
+        return reached
+    return min(reached, lowest)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from evperks.jobs.cadence import next_boundary_or_local_midnight, next_local_midnight
+from evperks.jobs.cadence import next_boundary_or_local_midnight, next_interval_boundary, next_local_midnight
 from evperks.jobs.lease import checkpoint
 from evperks.jobs.registry import PeriodicTask, Registry
 from evperks.services.campaigns import jobkeys as campaign_jobs
@@ -16,6 +16,7 @@ from evperks.services.campaigns.one_time import run_one_time_grant
 from evperks.services.context import Context
 from evperks.services.outbox import deliver_webhooks
 from evperks.services.points.expiry import run_midnight
+from evperks.services.sessions import release_expired
 from evperks.services.voucher_expiry import expire_vouchers
 from evperks.services.wallet.provider_refunds import sweep_refunds
 from evperks.services.wallet.wechat_pay import sweep_recharges
@@ -27,6 +28,8 @@ WEBHOOK_DELIVERY = "webhook_delivery"
 WEBHOOK_DELIVERY_SECONDS = 5
 WECHAT_SYNC = "wechat_sync"
 WECHAT_SYNC_SECONDS = 60
+SESSION_RELEASE = "session_release"
+SESSION_RELEASE_MINUTES = 5
 
 
 def _run_voucher_expiry(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +98,15 @@ def _next_points_midnight(ctx: Context, after: datetime) -> datetime:
     return next_local_midnight(after, ctx.zone)
 
 
+def _run_session_release(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"cancelled": release_expired(ctx)}
+
+
+def _next_session_release(ctx: Context, after: datetime) -> datetime:
+    """Every few minutes on aligned slots: a session open past hold_hours gives its holds back soon after."""
+    return next_interval_boundary(after, minutes=SESSION_RELEASE_MINUTES)
+
+
 def builtin_registry() -> Registry:
     registry = Registry()
     # Runs scheduled at instants the services choose (a campaign's start, end and issue_at).
@@ -108,6 +120,7 @@ def builtin_registry() -> Registry:
         (WEBHOOK_DELIVERY, _run_webhook_delivery, _next_webhook_delivery),
         (POINTS_MIDNIGHT, _run_points_midnight, _next_points_midnight),
         (WECHAT_SYNC, _run_wechat_sync, _next_wechat_sync),
+        (SESSION_RELEASE, _run_session_release, _next_session_release),
     ):
         registry.add_kind(kind, handler)
         registry.add_periodic(PeriodicTask(kind, kind, next_run_after, first_run_immediately=True))

@@ -35,6 +35,8 @@ class Home(Result):
     phone: str  # masked
     wallet_balance_fen: int
     points_balance: int
+    wallet_held_fen: int  # held by open charge sessions (充电中冻结): not available meanwhile
+    points_held: int
     vouchers_available: int
     unread_messages: int
     campaigns: tuple[RunningCampaign, ...]  # in the order of their type's ``H5_RANK``, then oldest first
@@ -124,7 +126,8 @@ def home(ctx: Context, member_id: str) -> Home:
                  for c in paying_campaigns(conn, kind=kind, at=now, participant=member_id)]
         unread = count_unread(conn, member_id)
     return Home(nickname=member.nickname, phone=mask_phone(member.phone), wallet_balance_fen=member.wallet_balance_fen,
-                points_balance=member.points_balance, vouchers_available=usable, unread_messages=unread,
+                points_balance=member.points_balance, wallet_held_fen=member.wallet_held_fen,
+                points_held=member.points_held, vouchers_available=usable, unread_messages=unread,
                 campaigns=tuple(_campaign(c) for c in shown))
 
 

@@ -29,7 +29,7 @@ from evperks.services.members_store import (
     replace_tags,
     tags_of,
 )
-from evperks.services.pagination import MAX_LIMIT, Page, after_desc, decode_cursor, page
+from evperks.services.pagination import MAX_LIMIT, NumberedPage, Page, after_desc, decode_cursor, numbered, page
 
 
 def register_member(
@@ -104,6 +104,19 @@ def search_members(ctx: Context, flt: MemberFilter, *, limit: int = 50, cursor: 
     with ctx.db.read() as conn:
         rows = conn.execute(stmt.order_by(*(c.desc() for c in order)).limit(min(limit, MAX_LIMIT) + 1)).all()
         rows, next_cursor = page(rows, limit, lambda r: [r.registered_at, r.id])
-        tags = tags_of(conn, [r.id for r in rows])
-    return Page([member_out(r, tags.get(r.id, [])) for r in rows], next_cursor)
+        found = _with_tags(conn, rows)
+    return Page(found, next_cursor)
+
+
+def search_members_numbered(ctx: Context, flt: MemberFilter, *, page: int, size: int) -> NumberedPage[Member]:
+    """Page ``page`` of the members matching ``flt`` (newest registration first), with the total."""
+    with ctx.db.read() as conn:
+        rows, counts = numbered(conn, select(members).where(flt.where()),
+                                [members.c.registered_at.desc(), members.c.id.desc()], page=page, size=size)
+        return NumberedPage(items=_with_tags(conn, rows), **counts)
+
+
+def _with_tags(conn, rows) -> list[Member]:
+    tags = tags_of(conn, [r.id for r in rows])
+    return [member_out(r, tags.get(r.id, [])) for r in rows]
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from evperks.db.tables import member_tags, members
+from evperks.domain.holds import available
 from evperks.domain.members import new_invite_code
 from evperks.domain.units import wh_to_kwh_str
 from evperks.services.errors import Conflict, Invalid, NotFound
@@ -33,6 +34,8 @@ class Member(Result):
     last_charge_at: datetime | None
     wallet_balance_fen: int
     points_balance: int
+    wallet_available_fen: int  # the balance less what open charge sessions hold
+    points_available: int  # the points less what open charge sessions hold (never below 0)
     wechat_openid: str | None
 
     def editable(self) -> dict:
@@ -137,5 +140,7 @@ def member_out(row, tags: list[str]) -> Member:
         last_charge_at=row.last_charge_at,
         wallet_balance_fen=row.wallet_balance_fen,
         points_balance=row.points_balance,
+        wallet_available_fen=available(row.wallet_balance_fen, row.wallet_held_fen),
+        points_available=available(row.points_balance, row.points_held),
         wechat_openid=row.wechat_openid,
     )

@@ -20,6 +20,7 @@ MESSAGE_TYPES = (
     "points_expiring",
     "recharge_credited",
     "wallet_paid",  # the wallet paid (part of) a charge order
+    "order_refunded",
 )
 
 

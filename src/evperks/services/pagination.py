@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
+from sqlalchemy import Column, ColumnElement, Connection, Select, and_, func, or_, select
 
 from evperks.services.errors import Invalid
 from evperks.services.results import Result, result
@@ -22,6 +22,27 @@ class Page(Result, Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+
+
+@result
+class NumberedPage(Result, Generic[T]):
+    """One page of a console list by number: its items, how many rows the whole list has, which page
+    this is (1-based, past the end means the last) and how many pages there are."""
+
+    items: list[T]
+    total: int
+    page: int
+    pages: int
+
+
+def numbered(conn: Connection, stmt: Select, order: list, *, page: int, size: int) -> tuple[list, dict]:
+    """Page ``page`` of ``stmt`` sorted by ``order`` (count + OFFSET: the console numbers its pages, the
+    API keeps keyset cursors), and ``{total, page, pages}`` for ``NumberedPage``."""
+    total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    rows = conn.execute(stmt.order_by(*order).limit(size).offset((page - 1) * size)).all()
+    return rows, {"total": total, "page": page, "pages": pages}
 
 
 def encode_cursor(values: list) -> str:

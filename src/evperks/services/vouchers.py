@@ -25,7 +25,7 @@ from evperks.services.campaigns.usage import template_in_use
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid, NotFound, Reason
 from evperks.services.lookups import require_member
-from evperks.services.pagination import Page, newest_first
+from evperks.services.pagination import NumberedPage, Page, newest_first, numbered
 from evperks.services.vouchers_results import DaysValidityOut, Voucher, VoucherTemplate, WindowValidityOut
 
 
@@ -86,8 +86,8 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
             .values(**_template_columns(spec), updated_at=now)
         )
         after = _read_template(conn, template_id)
-        audit_store.record(conn, actor=actor, action="update", target_type="voucher_template", target_id=template_id,
-                           before=before, after=after, at=now)
+        audit_store.record_change(conn, actor=actor, action="update", target_type="voucher_template",
+                                  target_id=template_id, before=before, after=after, at=now)
         return after
 
 
@@ -127,13 +127,33 @@ def get_template(ctx: Context, template_id: int) -> VoucherTemplate:
 def list_templates(
     ctx: Context, *, enabled: bool | None = None, limit: int = 50, cursor: str | None = None
 ) -> Page[VoucherTemplate]:
+    with ctx.db.read() as conn:
+        rows, next_cursor = newest_first(conn, _templates_query(enabled), voucher_templates.c.id, limit=limit,
+                                         cursor=cursor)
+        return Page(_with_usage(conn, rows), next_cursor)
+
+
+def list_templates_numbered(ctx: Context, *, enabled: bool | None = None, name: str | None = None, page: int,
+                            size: int) -> NumberedPage[VoucherTemplate]:
+    """代金券管理's list: page ``page``, newest first, with the total; ``name`` finds names containing it."""
+    with ctx.db.read() as conn:
+        rows, counts = numbered(conn, _templates_query(enabled, name), [voucher_templates.c.id.desc()], page=page,
+                                size=size)
+        return NumberedPage(items=_with_usage(conn, rows), **counts)
+
+
+def _templates_query(enabled: bool | None, name: str | None = None):
     stmt = select(voucher_templates)
     if enabled is not None:
         stmt = stmt.where(voucher_templates.c.enabled == enabled)
-    with ctx.db.read() as conn:
-        rows, next_cursor = newest_first(conn, stmt, voucher_templates.c.id, limit=limit, cursor=cursor)
-        counts = _usage_counts(conn, [r.id for r in rows])
-    return Page([template_out(r, counts.get(r.id, (0, 0))) for r in rows], next_cursor)
+    if name:
+        stmt = stmt.where(voucher_templates.c.name.icontains(name, autoescape=True))
+    return stmt
+
+
+def _with_usage(conn: Connection, rows) -> list[VoucherTemplate]:
+    counts = _usage_counts(conn, [r.id for r in rows])
+    return [template_out(r, counts.get(r.id, (0, 0))) for r in rows]
 
 
 def issue_manual(

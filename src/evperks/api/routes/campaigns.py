@@ -92,7 +92,11 @@ def list_members(campaign_id: IntId, ctx: CtxDep, limit: Limit = 50, cursor: Cur
 
 @router.delete("/{campaign_id}/members", response_model=s.UnbindOut)
 def unbind_members(campaign_id: IntId, body: s.UnbindIn, ctx: CtxDep) -> Response:
-    return json_response(binding.unbind_members(ctx, campaign_id, member_ids=body.member_ids, actor="api"), zone=ctx.zone)
+    """解绑: these ids, every bound member the search finds, or everyone bound (``all: true``)."""
+    flt = member_filter(ctx, **body.filter.model_dump()) if body.filter is not None else None
+    result = binding.unbind_members(ctx, campaign_id, member_ids=body.member_ids, flt=flt, everyone=bool(body.all),
+                                    actor="api")
+    return json_response(result, zone=ctx.zone)
 
 
 @router.get("/{campaign_id}/stats", response_model=s.CampaignStats)

@@ -16,7 +16,7 @@ from evperks.domain.units import InvalidEnergy, kwh_to_wh
 from evperks.domain.vouchers import VoucherStatus
 from evperks.services import members, stations, vouchers
 from evperks.services.errors import Invalid
-from evperks.services.settlement import ChargeOrder, get_order, quote, settle
+from evperks.services.settlement import ChargeOrder, get_order, quote, refunds, settle
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_platform)], route_class=ApiRoute)
 
@@ -103,6 +103,21 @@ def settle_charge_order(body: schemas.ChargeOrderIn, ctx: CtxDep) -> Response:
 def get_charge_order(order_no: PathId, ctx: CtxDep) -> Response:
     """A settled order: the settlement's body, its status and its refunds."""
     return json_response(get_order(ctx, order_no), zone=ctx.zone)
+
+
+@router.post(
+    "/charge-orders/{order_no}/refunds",
+    status_code=201,
+    response_model=schemas.OrderRefundOut,
+    responses={200: {"model": schemas.OrderRefundOut, "description": "A repeat of the refund_no: the first answer"}},
+    tags=["settlement"],
+)
+def refund_charge_order(order_no: PathId, body: schemas.OrderRefundIn, ctx: CtxDep) -> Response:
+    """Refund a settled order in full (``amount_fen`` omitted) or in part; the same refund_no again
+    returns the first answer (200), with other content it is 409; more than is refundable is 409."""
+    result, created = refunds.refund(ctx, order_no=order_no, refund_no=body.refund_no, amount_fen=body.amount_fen,
+                                     reason=body.reason or None, created_by="api")
+    return json_response(result, zone=ctx.zone, status=201 if created else 200)
 
 
 def _order(body: schemas.QuoteIn, ctx) -> ChargeOrder:

@@ -76,9 +76,10 @@ def get_stored_value_settings(ctx: CtxDep) -> Response:
 
 @admin_router.put("/stored-value/settings", response_model=sw.StoredValueSettingsOut)
 def put_stored_value_settings(body: sw.StoredValueSettingsIn, ctx: CtxDep) -> Response:
-    """最低充值金额, 固定面额 and whether custom amounts are allowed."""
+    """最低充值金额, 固定面额, whether custom amounts are allowed, 启动充电最低余额 and hold_hours."""
     saved = wallet.put_settings(ctx, min_recharge_fen=body.min_recharge_fen, denominations_fen=body.denominations_fen,
-                                allow_custom_amount=body.allow_custom_amount, actor="api")
+                                allow_custom_amount=body.allow_custom_amount,
+                                min_start_balance_fen=body.min_start_balance_fen, hold_hours=body.hold_hours, actor="api")
     return json_response(saved, zone=ctx.zone)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from evperks.db.tables import campaign_members
 from evperks.domain.campaigns import Campaign
 from evperks.services import audit_store
 from evperks.services.campaigns import store, store_members
@@ -20,7 +21,7 @@ from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.member_search import MemberFilter
-from evperks.services.pagination import MAX_LIMIT
+from evperks.services.pagination import MAX_LIMIT, NumberedPage, numbered
 from evperks.services.results import Result, result
 
 AUDITED_IDS = 200
@@ -52,6 +53,12 @@ class BoundPage(Result):
     next_cursor: str | None
 
 
+@result
+class SearchBinding(Result):
+    bound_ids: list[str]  # of the members asked about, those bound
+    found_bound: int  # of everyone the search finds, how many are bound
+
+
 def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None = None,
                  flt: MemberFilter | None = None, actor: str = "system") -> Bound:
     """Bind the given members, or everyone ``flt`` finds; ``{bound: newly bound, total: bound now}``.
@@ -65,8 +72,9 @@ def bind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None
             bound = _bind_ids(conn, campaign_id, list(dict.fromkeys(member_ids or [])), now)
         outcome = Bound(bound=bound, total=store_members.count(conn, campaign_id))
         which = {"filter": asdict(flt)} if flt is not None else {"member_ids": _sample(member_ids or [])}
-        audit_store.record(conn, actor=actor, action="bind_members", target_type="campaign", target_id=campaign_id,
-                     before=None, after={**which, **outcome.as_dict()}, at=now)
+        if bound:  # binding members already bound changed nothing
+            audit_store.record(conn, actor=actor, action="bind_members", target_type="campaign",
+                               target_id=campaign_id, before=None, after={**which, **outcome.as_dict()}, at=now)
         return outcome
 
 
@@ -75,14 +83,23 @@ def _sample(member_ids: list[str]) -> list[str]:
     return member_ids[:AUDITED_IDS] + ([f"… {len(member_ids) - AUDITED_IDS} more"] if len(member_ids) > AUDITED_IDS else [])
 
 
-def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str], actor: str = "system") -> Unbound:
+def unbind_members(ctx: Context, campaign_id: int, *, member_ids: list[str] | None = None,
+                   flt: MemberFilter | None = None, everyone: bool = False, actor: str = "system") -> Unbound:
+    """Unbind the given members, everyone ``flt`` finds, or (``everyone``) every bound member; set-based
+    like binding. Ids that are not bound are ignored: ``unbound`` counts the bindings removed."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         _check_open(conn, campaign_id, now)
-        removed = store_members.unbind(conn, campaign_id, member_ids)
+        if flt is not None or everyone:
+            removed = store_members.unbind_found(conn, campaign_id, flt)
+            which: dict = {"filter": asdict(flt)} if flt is not None else {"all": True}
+        else:
+            removed = store_members.unbind(conn, campaign_id, member_ids or [])
+            which = {"member_ids": _sample(member_ids or [])}
         outcome = Unbound(unbound=removed, total=store_members.count(conn, campaign_id))
-        audit_store.record(conn, actor=actor, action="unbind_members", target_type="campaign", target_id=campaign_id,
-                     before=None, after={"member_ids": _sample(member_ids), **outcome.as_dict()}, at=now)
+        if removed:
+            audit_store.record(conn, actor=actor, action="unbind_members", target_type="campaign",
+                               target_id=campaign_id, before=None, after={**which, **outcome.as_dict()}, at=now)
         return outcome
 
 
@@ -118,6 +135,24 @@ def binding_open(ctx: Context, campaign) -> bool:
     """Whether the campaign's bound members may change now (the type's binding rule and its state): the
     console offers 绑定 and 解绑 only then, instead of offering them and refusing."""
     return Campaign.from_row(campaign).members_refusal(CAMPAIGN_TYPES[campaign["type"]], ctx.clock.now()) is None
+
+
+def list_bound_numbered(ctx: Context, campaign_id: int, *, page: int, size: int) -> NumberedPage[BoundMember]:
+    """The bound list of the console: page ``page`` in binding order, with the total."""
+    with ctx.db.read() as conn:
+        rows, counts = numbered(conn, store_members.bound_query(campaign_id), [campaign_members.c.id], page=page,
+                                size=size)
+    items = [BoundMember(member_id=r.member_id, phone=r.phone, nickname=r.nickname, bound_at=r.bound_at)
+             for r in rows]
+    return NumberedPage(items=items, **counts)
+
+
+def search_binding(ctx: Context, campaign_id: int, flt: MemberFilter, member_ids: list[str]) -> SearchBinding:
+    """For the 绑定会员 page: which of ``member_ids`` (the page shown) are bound, and how many of the
+    members ``flt`` finds are."""
+    with ctx.db.read() as conn:
+        return SearchBinding(bound_ids=sorted(store_members.bound_among(conn, campaign_id, member_ids)),
+                             found_bound=store_members.count_found(conn, campaign_id, flt))
 
 
 def _check_open(conn: Connection, campaign_id: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from evperks.db.tables import campaigns
 from evperks.domain.campaign_rules import common_refusals
 from evperks.domain.campaigns import EDITABLE_ONCE_PUBLISHED, Campaign, EndedReason, Reason, Status
 from evperks.services import audit_store
@@ -22,6 +23,7 @@ from evperks.services.campaigns.publish_check import Published, publish_figures
 from evperks.services.campaigns.types import CAMPAIGN_TYPES
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
+from evperks.services.pagination import NumberedPage, numbered
 from evperks.services.results import Result, result
 
 PUBLISHED_EDITABLE = EDITABLE_ONCE_PUBLISHED  # the console's form sends only these once published
@@ -110,6 +112,15 @@ def list_campaigns(ctx: Context, *, type: str | None = None, status: str | None 
     with ctx.db.read() as conn:
         rows, next_cursor = store.newest_rows(conn, type=type, status=status, limit=limit, cursor=cursor)
     return CampaignPage(items=[campaign_out(r) for r in rows], next_cursor=next_cursor)
+
+
+def list_campaigns_numbered(ctx: Context, *, type: str | None = None, status: str | None = None,
+                            name: str | None = None, page: int, size: int) -> NumberedPage[CampaignOut]:
+    """活动列表: page ``page``, newest first, with the total; ``name`` finds names containing it."""
+    with ctx.db.read() as conn:
+        rows, counts = numbered(conn, store.campaigns_query(type=type, status=status, name=name),
+                                [campaigns.c.id.desc()], page=page, size=size)
+    return NumberedPage(items=[campaign_out(r) for r in rows], **counts)
 
 
 # --- publishing and stopping -----------------------------------------------------------------------

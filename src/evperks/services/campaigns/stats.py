@@ -31,8 +31,10 @@ def campaign_stats(ctx: Context, campaign_id: int) -> CampaignStats:
     """``participants`` are the members given a package; for a type whose members accumulate towards
     tiers (consumption), the members with progress (whose orders counted, rewarded or not)."""
     c, p, v = campaigns.c, campaign_packages.c, vouchers.c
-    packages = select(func.count()).select_from(campaign_packages).where(p.campaign_id == c.id).scalar_subquery()
-    rewarded = select(func.count(distinct(p.member_id))).where(p.campaign_id == c.id).scalar_subquery()
+    # A package a refund revoked went back to the budget: it is not counted as given.
+    given = (p.campaign_id == c.id, p.revoked_at.is_(None))
+    packages = select(func.count()).select_from(campaign_packages).where(*given).scalar_subquery()
+    rewarded = select(func.count(distinct(p.member_id))).where(*given).scalar_subquery()
     progressing = (select(func.count()).select_from(campaign_progress)
                    .where(campaign_progress.c.campaign_id == c.id).scalar_subquery())
     issued = select(func.count()).select_from(vouchers).where(v.campaign_id == c.id).scalar_subquery()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import Connection, Select, delete, exists, insert, select, update
 
 from evperks.db.schedule import enqueue
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
@@ -39,12 +39,19 @@ def find(conn: Connection, campaign_id: int) -> Campaign | None:
 
 def newest_rows(conn: Connection, *, type: str | None, status: str | None, limit: int, cursor: str | None):
     """A page of rows of the type and status given (any when None), newest first, and the next cursor."""
+    return newest_first(conn, campaigns_query(type=type, status=status), campaigns.c.id, limit=limit, cursor=cursor)
+
+
+def campaigns_query(*, type: str | None, status: str | None, name: str | None = None) -> Select:
+    """Campaigns of the type and status given (any when None) whose name contains ``name``."""
     stmt = select(campaigns)
     if type:
         stmt = stmt.where(campaigns.c.type == type)
     if status:
         stmt = stmt.where(campaigns.c.status == status)
-    return newest_first(conn, stmt, campaigns.c.id, limit=limit, cursor=cursor)
+    if name:
+        stmt = stmt.where(campaigns.c.name.icontains(name, autoescape=True))
+    return stmt
 
 
 def not_found(campaign_id: int) -> NotFound:
@@ -111,6 +118,6 @@ def audited(conn: Connection, campaign_id: int, action: str, before: CampaignOut
             now: datetime) -> CampaignOut:
     """The campaign as it is now, after recording the change in the audit log."""
     after = campaign_out(read_row(conn, campaign_id))
-    audit_store.record(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
-                 before=None if before is None else before.as_dict(), after=after.as_dict(), at=now)
+    audit_store.record_change(conn, actor=actor, action=action, target_type="campaign", target_id=campaign_id,
+                              before=None if before is None else before.as_dict(), after=after.as_dict(), at=now)
     return after

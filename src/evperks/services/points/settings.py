@@ -80,8 +80,8 @@ def put_settings(
         stmt = insert_for(conn, points_settings).values(id=1, **{**defaults, **values})
         conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
         after = _view(load_settings(conn))
-        audit_store.record(conn, actor=actor, action="update", target_type="points_settings", target_id=1,
-                     before=_view(current).as_dict(), after=after.as_dict(), at=now)
+        audit_store.record_change(conn, actor=actor, action="update", target_type="points_settings", target_id=1,
+                                  before=_view(current).as_dict(), after=after.as_dict(), at=now)
         return after
 
 

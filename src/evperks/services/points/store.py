@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, case, func, insert, or_, select, update
 
 from evperks.db.tables import members
-from evperks.db.tables_points import points_ledger, points_lots
+from evperks.db.tables_points import points_ledger, points_lot_spends, points_lots
 from evperks.domain.points_expiry import Rule, expires_at
+from evperks.domain.refunds import points_taken
 from evperks.domain.timecal import local_date
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, NotFound
@@ -76,31 +77,91 @@ def spend(
     reason: str | None = None,
     created_by: str | None = None,
 ) -> PointsEntry:
-    """Take ``points`` from the lots that expire first (never-expiring last), then oldest first.
-    The caller holds the member's lock."""
+    """Take ``points`` from the lots that expire first (never-expiring last), then oldest first, and
+    record which lots gave them (``points_lot_spends``: a refund gives them back there). The caller holds
+    the member's lock."""
     assert points > 0
+    taken = _take(conn, member_id, points, valid_after=valid_after)
+    balance = _change_balance(conn, member_id, -points)
+    row = _ledger(conn, member_id=member_id, points=-points, balance_after=balance, kind=kind, ref=ref,
+                  reason=reason, lot_id=None, expires_at=None, created_by=created_by, now=now)
+    _record_spends(conn, row.id, taken)
+    return row
+
+
+def claw_back(conn: Connection, *, member_id: str, points: int, first_lot: int | None, valid_after: datetime,
+              keep: int, now: datetime, kind: str, ref: str, reason: str | None = None) -> tuple[int, int]:
+    """Take back up to ``points`` (earned points of a refunded order), the lot ``first_lot`` first, then as
+    spending does, never leaving fewer than ``keep`` (what open sessions hold) nor going below zero; the
+    rest is the shortfall, recorded on the ledger row. (taken, shortfall); nothing is written for 0."""
+    if points <= 0:
+        return 0, 0
+    available = max(0, spendable_points(conn, member_id, valid_after=valid_after) - keep)
+    taken, shortfall = points_taken(points, available)
+    balance = _change_balance(conn, member_id, -taken)
+    row = _ledger(conn, member_id=member_id, points=-taken, balance_after=balance, kind=kind, ref=ref, reason=reason,
+                  lot_id=None, expires_at=None, created_by=None, now=now, shortfall=shortfall or None)
+    if taken:
+        _record_spends(conn, row.id, _take(conn, member_id, taken, valid_after=valid_after, first_lot=first_lot))
+    return taken, shortfall
+
+
+def give_back(conn: Connection, *, member_id: str, spent_by: str, spent_kind: str, now: datetime, kind: str,
+              ref: str, reason: str | None = None) -> int:
+    """Give the points a ledger row (``spent_kind``, ``spent_by``) took back to the lots they came from, so
+    they expire as those would have; a lot whose expiry has passed gets nothing back. The points given."""
+    led, sp = points_ledger.c, points_lot_spends.c
+    rows = conn.execute(
+        select(sp.lot_id, sp.points).select_from(points_lot_spends.join(points_ledger, led.id == sp.ledger_id))
+        .join(points_lots, L.id == sp.lot_id)
+        .where(led.kind == spent_kind, led.ref == spent_by, led.member_id == member_id,
+               or_(L.expires_at.is_(None), L.expires_at > now))
+        .order_by(sp.lot_id)
+    ).all()
+    given = sum(r.points for r in rows)
+    if given == 0:
+        return 0
+    for r in rows:
+        conn.execute(update(points_lots).where(L.id == r.lot_id).values(remaining=L.remaining + r.points))
+    balance = _change_balance(conn, member_id, given)
+    _ledger(conn, member_id=member_id, points=given, balance_after=balance, kind=kind, ref=ref, reason=reason,
+            lot_id=None, expires_at=None, created_by=None, now=now)
+    return given
+
+
+def _take(conn: Connection, member_id: str, points: int, *, valid_after: datetime,
+          first_lot: int | None = None) -> list[tuple[int, int]]:
+    """Take ``points`` from the member's valid lots (``first_lot`` first, then those expiring first, then
+    the oldest); ``(lot_id, points)`` per lot touched. The caller checked there are enough."""
+    order = [L.expires_at.asc().nulls_last(), L.granted_at, L.id]
+    if first_lot is not None:
+        order.insert(0, case((L.id == first_lot, 0), else_=1))
     lots = conn.execute(
         select(L.id, L.remaining)
         .where(L.member_id == member_id, L.remaining > 0, or_(L.expires_at.is_(None), L.expires_at > valid_after))
-        .order_by(L.expires_at.asc().nulls_last(), L.granted_at, L.id)
+        .order_by(*order)
         .with_for_update()
     ).all()
     if sum(lot.remaining for lot in lots) < points:
         raise Conflict("the member does not have that many valid points", field="points", code="points.not_enough")
-    left = points
+    left, taken = points, []
     for lot in lots:
         take = min(left, lot.remaining)
-        taken = conn.execute(
+        done = conn.execute(
             update(points_lots).where(L.id == lot.id, L.remaining >= take).values(remaining=L.remaining - take)
         ).rowcount
-        if taken != 1:  # impossible under the member lock; never let a lot go negative regardless
+        if done != 1:  # impossible under the member lock; never let a lot go negative regardless
             raise Conflict("the member's points changed meanwhile", field="points", code="points.changed_meanwhile")
+        taken.append((lot.id, take))
         left -= take
         if left == 0:
             break
-    balance = _change_balance(conn, member_id, -points)
-    return _ledger(conn, member_id=member_id, points=-points, balance_after=balance, kind=kind, ref=ref,
-                   reason=reason, lot_id=None, expires_at=None, created_by=created_by, now=now)
+    return taken
+
+
+def _record_spends(conn: Connection, ledger_id: int, taken: list[tuple[int, int]]) -> None:
+    if taken:
+        conn.execute(insert(points_lot_spends), [{"ledger_id": ledger_id, "lot_id": lot, "points": n} for lot, n in taken])
 
 
 def _change_balance(conn: Connection, member_id: str, delta: int) -> int:

@@ -19,6 +19,16 @@ from evperks.services.context import Context
 from evperks.services.settlement.order import ChargeOrder
 
 
+@dataclass(frozen=True)
+class OwnHold:
+    """What the charge session being settled holds: its settlement pays from this first (``domain.holds``)."""
+
+    session_id: str
+    wallet_fen: int
+    points: int
+    voucher_id: int | None
+
+
 @dataclass
 class Settlement:
     order: ChargeOrder
@@ -30,6 +40,7 @@ class Settlement:
     voucher: VoucherTerms | None = None  # the voucher the voucher step chose
     # What steps read once per settlement and share (e.g. the points settings), by name.
     memo: dict = field(default_factory=dict)
+    hold: OwnHold | None = None  # set when a charge session settles
 
     @property
     def is_first_charge(self) -> bool:

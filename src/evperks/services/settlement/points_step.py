@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from evperks.domain.holds import usable
 from evperks.domain.points import RedemptionOrder, points_earned, redemption
 from evperks.domain.vouchers import DeductionType
 from evperks.services.context import Context
@@ -29,7 +30,9 @@ class PointsRedemptionStep:
             voucher_deduction_fen=b.voucher_deduction_fen,
             voucher_on_service_fee=on_service_fee,
         )
-        available = store.spendable_points(conn, s.order.member_id, valid_after=s.now)
+        spendable = store.spendable_points(conn, s.order.member_id, valid_after=s.now)
+        # Points open charge sessions hold are not this order's (a session's own hold is, first).
+        available = usable(balance=spendable, held_total=s.member.points_held, own_hold=s.hold.points if s.hold else 0)
         b.points_used, b.points_deduction_fen = redemption(rule, order, points_available=available)
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:

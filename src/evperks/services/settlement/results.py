@@ -4,6 +4,7 @@ answers the same), and a settled order read back. Field order is the API's (``ap
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from evperks.services.results import Result, result
@@ -36,3 +37,35 @@ class SettledOrder(SettlementBody):
     refunded_fen: int
     refunds: list[Mapping[str, Any]]
 
+
+
+@result
+class RefundBody(Result):
+    """A refund's answer (``api.schemas.RefundOut``), stored with it: a repeat of its refund_no answers the same."""
+
+    refund_no: str
+    order_no: str
+    amount_fen: int
+    external_fen: int
+    wallet_fen: int
+    points_returned: int
+    voucher_returned: bool
+    points_clawed_back: int
+    rewards_revoked: list[Mapping[str, Any]]  # {campaign_id, voucher_ids}
+    rewards_kept: list[Mapping[str, Any]]
+    order_status: str
+
+
+@result
+class OrderLine(Result):
+    """A row of a member's order list (the console's member page)."""
+
+    order_no: str
+    station_id: str
+    end_time: datetime
+    energy_wh: int
+    total_fen: int
+    paid_fen: int  # in money: the wallet part plus what was due
+    refunded_fen: int
+    status: str
+    settled_at: datetime

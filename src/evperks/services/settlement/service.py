@@ -19,7 +19,7 @@ from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.settlement.campaign_step import CampaignStep
 from evperks.services.settlement.order import ChargeOrder
-from evperks.services.settlement.pipeline import Settlement, Step
+from evperks.services.settlement.pipeline import OwnHold, Settlement, Step
 from evperks.services.settlement.points_step import PointsEarnStep, PointsRedemptionStep
 from evperks.services.settlement.results import SettlementBody
 from evperks.services.settlement.voucher_step import VoucherStep
@@ -61,10 +61,10 @@ _RECORD_ACTIVITY = (
 def quote(ctx: Context, order: ChargeOrder) -> SettlementBody:
     """The breakdown settling ``order`` would give now; nothing is written."""
     now = ctx.clock.now()
-    _check_times(ctx, order, now)
+    check_times(ctx, order, now)
     with ctx.db.read() as conn:
         row = conn.execute(_LOOKUP, _lookup_params(order)).first()
-        s = _plan(conn, ctx, order, now, member=_known_member_at_known_station(row))
+        s = plan_settlement(conn, ctx, order, now, member=_known_member_at_known_station(row))
     return _body(s, settled_at=None)
 
 
@@ -72,23 +72,17 @@ def settle(ctx: Context, order: ChargeOrder) -> tuple[SettlementBody, bool]:
     """The settlement's body, and whether this call created it (False: a replay of the same order)."""
     assert order.order_no is not None
     now = ctx.clock.now()
-    _check_times(ctx, order, now)
+    check_times(ctx, order, now)
     try:
         with ctx.db.write() as conn:
-            row = conn.execute(_LOOKUP_LOCKED, _lookup_params(order)).first()
+            row = lock_member_for(conn, order)
             if row is None or row.replay_fingerprint is not None or not row.station_known:
                 replay = _replay(conn, order)
                 if replay is not None:
                     return replay, False
                 row = _known_member_at_known_station(row)
-            s = _plan(conn, ctx, order, now, member=row)
-            for step in STEPS:
-                step.apply(conn, ctx, s)
-            _record_member_activity(conn, s)
-            # Written last, with everything the steps did (rewards included): what a replay returns.
-            body = _body(s, settled_at=now.astimezone(ctx.zone))  # stored as text: shown as the API shows instants
-            _insert_order(conn, s, body)
-            return body, True
+            s = plan_settlement(conn, ctx, order, now, member=row)
+            return apply_settlement(conn, ctx, s), True
     except IntegrityError:
         # Only a parallel request with the same order_no for another member can get here (same-member
         # requests queue on the member lock): its order row or a ledger row keyed by the order_no
@@ -100,7 +94,18 @@ def settle(ctx: Context, order: ChargeOrder) -> tuple[SettlementBody, bool]:
         return replay, False
 
 
-def _check_times(ctx: Context, order: ChargeOrder, now: datetime) -> None:
+def apply_settlement(conn: Connection, ctx: Context, s: Settlement) -> SettlementBody:
+    """Write a planned settlement (the member's row locked): every step, the member's totals, the order."""
+    for step in STEPS:
+        step.apply(conn, ctx, s)
+    _record_member_activity(conn, s)
+    # Written last, with everything the steps did (rewards included): what a replay returns.
+    body = _body(s, settled_at=s.now.astimezone(ctx.zone))  # stored as text: shown as the API shows instants
+    _insert_order(conn, s, body)
+    return body
+
+
+def check_times(ctx: Context, order: ChargeOrder, now: datetime) -> None:
     if order.end_time > now + timedelta(seconds=ctx.settings.clock_skew_seconds):
         raise Invalid("may not lie in the future", field="end_time", code="time.in_future")
     if order.start_time > order.end_time:
@@ -121,6 +126,12 @@ def _replay(conn: Connection, order: ChargeOrder) -> SettlementBody | None:
     return SettlementBody.stored(row.result)
 
 
+def lock_member_for(conn: Connection, order: ChargeOrder):
+    """The member's row, locked, with ``replay_fingerprint`` (the order_no's earlier settlement, if any) and
+    ``station_known``; None for an unknown member."""
+    return conn.execute(_LOOKUP_LOCKED, _lookup_params(order)).first()
+
+
 def _lookup_params(order: ChargeOrder) -> dict:
     return {"member_id": order.member_id, "order_no": order.order_no, "station_id": order.station_id}
 
@@ -134,7 +145,9 @@ def _known_member_at_known_station(row):
     return row
 
 
-def _plan(conn: Connection, ctx: Context, order: ChargeOrder, now: datetime, *, member) -> Settlement:
+def plan_settlement(conn: Connection, ctx: Context, order: ChargeOrder, now: datetime, *, member,
+                    hold: OwnHold | None = None) -> Settlement:
+    """Every step's plan for ``order`` (read only); ``hold`` is what the settling charge session holds."""
     amounts = OrderAmounts(
         station_id=order.station_id,
         end_time=order.end_time,
@@ -142,7 +155,8 @@ def _plan(conn: Connection, ctx: Context, order: ChargeOrder, now: datetime, *, 
         service_fee_fen=order.service_fee_fen,
         start_local=order.start_time.astimezone(ctx.zone),  # usage windows are judged at the local start
     )
-    s = Settlement(order=order, member=member, amounts=amounts, breakdown=Breakdown(amounts.total_fen), now=now)
+    s = Settlement(order=order, member=member, amounts=amounts, breakdown=Breakdown(amounts.total_fen), now=now,
+                   hold=hold)
     for step in STEPS:
         step.plan(conn, ctx, s)
     return s
@@ -190,6 +204,7 @@ def _insert_order(conn: Connection, s: Settlement, body: SettlementBody) -> None
             fingerprint=o.fingerprint(),
             result=body.as_dict(),
             settled_at=s.now,
+            session_id=s.hold.session_id if s.hold else None,
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from evperks.domain.holds import usable
 from evperks.domain.wallet import wallet_payment_fen
 from evperks.services.context import Context
 from evperks.services.errors import Conflict
@@ -13,11 +14,15 @@ from evperks.services.wallet.store import post_entry
 
 
 class WalletStep:
-    """Only with ``use_wallet``: pays min(balance, what is left); the rest stays ``due_fen``."""
+    """Only with ``use_wallet``: pays what is left as far as the money no other charge session holds goes
+    (a session's own hold first); the rest stays ``due_fen``."""
 
     def plan(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         if s.order.use_wallet:
-            s.breakdown.wallet_paid_fen = wallet_payment_fen(s.member.wallet_balance_fen, s.breakdown.due_fen)
+            m = s.member
+            payable = usable(balance=m.wallet_balance_fen, held_total=m.wallet_held_fen,
+                             own_hold=s.hold.wallet_fen if s.hold else 0)
+            s.breakdown.wallet_paid_fen = wallet_payment_fen(payable, s.breakdown.due_fen)
 
     def apply(self, conn: Connection, ctx: Context, s: Settlement) -> None:
         paid = s.breakdown.wallet_paid_fen

@@ -15,7 +15,7 @@ from evperks.services.errors import Conflict, Invalid
 from evperks.services.lookups import lock_member, require_member
 from evperks.services.pagination import newest_first
 from evperks.services.wallet.results import LedgerEntry, LedgerPage, Refund
-from evperks.services.wallet.store import post_entry
+from evperks.services.wallet.store import available_fen, post_entry
 
 
 def member_ledger(ctx: Context, *, member_id: str, limit: int = 50, cursor: str | None = None) -> LedgerPage:
@@ -71,9 +71,8 @@ def refund_wallet(
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=ref, now=now,
                              reason=reason, created_by=created_by)
         if balance is None:
-            current = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == member_id)).scalar_one()
             raise Conflict("exceeds the wallet balance of %(balance)s fen", field="amount_fen", code="wallet.balance_exceeded",
-                           balance=current)
+                           balance=available_fen(conn, member_id))
         row = conn.execute(
             select(wallet_ledger).where(wallet_ledger.c.kind == "refund", wallet_ledger.c.ref == ref)
         ).one()

@@ -24,7 +24,7 @@ from evperks.services.payments import wechat_for
 from evperks.services.payments.wechat import RefundEvent, WechatPayError
 from evperks.services.wallet.ledger import checked_refund
 from evperks.services.wallet.results import Refund, RefundSweep
-from evperks.services.wallet.store import post_entry
+from evperks.services.wallet.store import available_fen, post_entry
 
 log = logging.getLogger("evperks.payments.wechat")
 SWEEP_BATCH = 200
@@ -62,9 +62,8 @@ def refund_through_provider(
         balance = post_entry(conn, member_id=member_id, amount_fen=-amount_fen, kind="refund", ref=refund_no, now=now,
                              reason=reason, created_by=created_by)
         if balance is None:
-            current = conn.execute(select(members.c.wallet_balance_fen).where(members.c.id == member_id)).scalar_one()
             raise Conflict("exceeds the wallet balance of %(balance)s fen", field="amount_fen", code="wallet.balance_exceeded",
-                           balance=current)
+                           balance=available_fen(conn, member_id))
         conn.execute(insert(provider_refunds).values(
             refund_no=refund_no, member_id=member_id, order_no=recharge.order_no, provider="wechat",
             amount_fen=amount_fen, status="pending", reason=reason, created_by=created_by, created_at=now))

@@ -15,6 +15,8 @@ class StoredValueSettings(Result):
     min_recharge_fen: int
     denominations_fen: list[int]
     allow_custom_amount: bool
+    min_start_balance_fen: int  # 启动充电最低余额: a charge session on the wallet needs this much available
+    hold_hours: int  # an open charge session is cancelled this long after it started
     updated_at: datetime | None  # None while the defaults apply
 
 
@@ -23,7 +25,7 @@ class LedgerEntry(Result):
     id: int
     amount_fen: int
     balance_after_fen: int
-    kind: str  # recharge, payment, refund, refund_reversal
+    kind: str  # recharge, payment, refund, refund_reversal, order_refund
     ref: str
     reason: str | None
     created_at: datetime

@@ -12,11 +12,12 @@ from evperks.db.tables import members, vouchers
 from evperks.db.tables_campaigns import campaign_packages
 from evperks.db.tables_wallet import recharges, stored_value_settings, wallet_ledger
 from evperks.db.upsert import insert_for
+from evperks.domain.holds import DEFAULT_SESSION_RULES, SessionRules
 from evperks.domain.wallet import DEFAULT_RULES, StoredValueRules
 from evperks.services.campaigns.types import recharge as recharge_campaign
 from evperks.services.wallet.results import RechargeVoucher
 
-KINDS = ("recharge", "payment", "refund", "refund_reversal")
+KINDS = ("recharge", "payment", "refund", "refund_reversal", "order_refund")
 
 
 def post_entry(
@@ -31,13 +32,14 @@ def post_entry(
     created_by: str | None = None,
 ) -> int | None:
     """Change the balance by ``amount_fen`` and append its ledger row; the balance after, or None (and
-    nothing written) when a debit exceeds the balance. ``(kind, ref)`` is unique: the caller makes sure
+    nothing written) when a debit exceeds the available balance (what open charge sessions hold is not
+    available: a session settling releases its hold first). ``(kind, ref)`` is unique: the caller makes sure
     it is new (a duplicate raises IntegrityError and so rolls the whole unit back)."""
     assert kind in KINDS and amount_fen != 0
     m = members.c
     guard = [m.id == member_id]
     if amount_fen < 0:
-        guard.append(m.wallet_balance_fen >= -amount_fen)
+        guard.append(m.wallet_balance_fen - m.wallet_held_fen >= -amount_fen)
     balance = conn.execute(
         update(members).where(*guard).values(wallet_balance_fen=m.wallet_balance_fen + amount_fen)
         .returning(m.wallet_balance_fen)
@@ -53,6 +55,12 @@ def post_entry(
     return balance
 
 
+def available_fen(conn: Connection, member_id: str) -> int:
+    """The balance less what open charge sessions hold."""
+    m = members.c
+    return conn.execute(select(m.wallet_balance_fen - m.wallet_held_fen).where(m.id == member_id)).scalar_one()
+
+
 def settings_row(conn: Connection):
     """The saved stored-value settings row, or None while the defaults apply."""
     return conn.execute(select(stored_value_settings)).first()
@@ -62,6 +70,16 @@ def read_rules(conn: Connection) -> StoredValueRules:
     """The rules in force."""
     row = settings_row(conn)
     return DEFAULT_RULES if row is None else rules_of(row)
+
+
+def session_rules(conn: Connection) -> SessionRules:
+    """The charge-session rules in force (启动充电最低余额, hold_hours)."""
+    row = settings_row(conn)
+    return DEFAULT_SESSION_RULES if row is None else session_rules_of(row)
+
+
+def session_rules_of(row) -> SessionRules:
+    return SessionRules(row.min_start_balance_fen, row.hold_hours)
 
 
 def rules_of(row) -> StoredValueRules:

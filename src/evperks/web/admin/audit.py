@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,9 @@ from starlette.responses import RedirectResponse, Response
 
 from evperks.services import audit
 from evperks.services.errors import Invalid
+from evperks.web.admin import audit_view
 from evperks.web.admin.auth import StaffDep, page
+from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/audit", include_in_schema=False)
 
@@ -23,6 +24,8 @@ TARGET_PAGES = {
     "member": "/admin/members/{id}",
     "points_settings": "/admin/points",
     "stored_value_settings": "/admin/stored-value",
+    "mall_item": "/admin/mall#item-{id}",
+    "charge_order": "/admin/orders/{id}",
 }
 
 
@@ -35,23 +38,31 @@ def audit_page(request: Request, staff: StaffDep) -> Response:
                                    **{name: value or None for name, value in chosen.items()})
     except Invalid:  # a cursor that is not ours: the first page of the same filters
         return RedirectResponse(str(request.url.remove_query_params("cursor")), status_code=303)
-    entries = [_shown(entry) for entry in found["items"]]
+    gettext = translations(staff.locale).gettext
+    entries = [_shown(entry, request.app.state.ctx.zone, gettext) for entry in found["items"]]
     return page(request, staff, "admin/audit/list.html", nav="audit", entries=entries,
                 next_cursor=found["next_cursor"], chosen=chosen)
 
 
-def _shown(entry: dict) -> dict:
+def _shown(entry: dict, zone, gettext) -> dict:
     link = TARGET_PAGES.get(entry["target_type"])
     return {**entry, "link": link.format(id=quote(str(entry["target_id"]), safe="")) if link else None,
-            "changes": changes(entry["before"], entry["after"])}
+            "changes": changes(entry["before"], entry["after"], zone, gettext)}
 
 
-def changes(before: dict | None, after: dict | None) -> list[dict]:
-    """One row per key (nested keys dotted: ``redemption.enabled``): the old and new values as compact
-    JSON and whether it changed; changed keys first."""
+def changes(before: dict | None, after: dict | None, zone=None, gettext=None) -> list[dict]:
+    """One row per key (nested keys dotted: ``redemption.enabled``): its label, the old and new values
+    as people read them (``audit_view``) and whether it changed; changed keys first. Without a zone and
+    gettext the values are compact JSON and the label is the key."""
     old, new = _flat(before), _flat(after)
-    rows = [{"key": key, "before": _json(old.get(key)) if key in old else None,
-             "after": _json(new.get(key)) if key in new else None,
+
+    def show(key: str, flat: dict) -> str | None:
+        if key not in flat:
+            return None
+        return audit_view.shown(key, flat[key], zone, gettext) if gettext else audit_view.raw(flat[key])
+
+    rows = [{"key": key, "label": audit_view.label(key, gettext) if gettext else key,
+             "before": show(key, old), "after": show(key, new),
              "changed": old.get(key, _MISSING) != new.get(key, _MISSING)}
             for key in sorted(old.keys() | new.keys())]
     return sorted(rows, key=lambda row: not row["changed"])
@@ -71,7 +82,3 @@ def _flat(value: object, prefix: str = "") -> dict[str, object]:
         else:
             flat[name] = inner
     return flat
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)

@@ -20,6 +20,7 @@ from evperks.web import refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaign_refusals import warning_messages
 from evperks.web.admin.campaigns_form import CampaignForm, refusal_messages
+from evperks.web.admin.paging import page_number
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
 
@@ -64,13 +65,11 @@ def campaign_list(request: Request, staff: StaffDep) -> Response:
     query = request.query_params
     kind = query.get("type") if query.get("type") in CAMPAIGN_TYPES else ""
     status = query.get("status") if query.get("status") in set(Status) else ""
-    try:
-        found = lifecycle.list_campaigns(request.app.state.ctx, type=kind or None, status=status or None,
-                                         limit=PAGE_SIZE, cursor=query.get("cursor") or None)
-    except Invalid:  # a cursor that is not ours: start from the first page
-        return redirect(f"{request.url.path}?type={kind}&status={status}")
+    name = (query.get("name") or "").strip()[:100]
+    found = lifecycle.list_campaigns_numbered(request.app.state.ctx, type=kind or None, status=status or None,
+                                              name=name or None, page=page_number(query), size=PAGE_SIZE)
     return page(request, staff, "admin/campaigns/list.html", nav="campaigns", campaigns=found["items"],
-                next_cursor=found["next_cursor"], type_shown=kind, status_shown=status,
+                found=found, name=name, type_shown=kind, status_shown=status,
                 type_options=[(name, say(staff, k.LABEL)) for name, k in CAMPAIGN_TYPES.items()],
                 flash=done_message(request, staff.locale, DONE))
 

@@ -19,12 +19,11 @@ from evperks.services.texts import N_
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
 from evperks.web.admin.campaigns import detail_path, no_such_campaign, uses_members, with_form
+from evperks.web.admin.paging import PAGE_SIZE, page_number
 from evperks.web.admin.replies import redirect
 from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/campaigns", include_in_schema=False)
-
-PAGE_SIZE = 20
 
 
 @router.get("/{campaign_id}/members")
@@ -40,28 +39,22 @@ def _members_page(request: Request, staff: Staff, campaign_id: int, query, *, st
     except NotFound:
         return no_such_campaign(request, staff)
     search = _search_of(query)
-    found: dict = {"items": [], "next_cursor": None}
-    bound: dict = {"items": [], "next_cursor": None}
+    found = bound = marks = None
     errors: dict[str, str] = {}
     if uses_members(campaign):
         try:
-            found = members.search_members(ctx, forms.member_search(search, ctx.zone), limit=PAGE_SIZE,
-                                           cursor=query.get("cursor") or None)
+            flt = forms.member_search(search, ctx.zone)
+            found = members.search_members_numbered(ctx, flt, page=page_number(query), size=PAGE_SIZE)
+            marks = binding.search_binding(ctx, campaign_id, flt, [m["id"] for m in found["items"]])
         except Invalid as exc:
             errors = forms.error_messages(exc, staff.locale)
-        bound = _bound(ctx, campaign_id, query.get("bound_cursor"))
+        bound = binding.list_bound_numbered(ctx, campaign_id, page=page_number(query, "bound_page"), size=PAGE_SIZE)
     return page(request, staff, "admin/campaigns/members.html", status=status, nav="campaigns", campaign=campaign,
-                search=search, search_query=urlencode(_given(search)), errors=errors, found=found, bound=bound,
+                search=search, searched=bool(_given(search)), errors=errors, found=found, bound=bound,
+                bound_ids=set(marks["bound_ids"]) if marks else set(), found_bound=marks["found_bound"] if marks else 0,
                 uses_members=uses_members(campaign), next_step=_next_step(campaign),
                 binding_open=binding.binding_open(ctx, campaign),
                 flash=refusal or _done(request, staff), flash_kind="error" if refusal else None)
-
-
-def _bound(ctx, campaign_id: int, cursor: str | None) -> dict:
-    try:
-        return binding.list_bound(ctx, campaign_id, limit=PAGE_SIZE, cursor=cursor or None)
-    except Invalid:  # a cursor that is not ours: the first page
-        return binding.list_bound(ctx, campaign_id, limit=PAGE_SIZE)
 
 
 def _search_of(query) -> dict[str, str]:
@@ -132,9 +125,19 @@ def _bind(ctx, staff: Staff, campaign_id: int, data) -> dict | str:
 
 
 def _unbind(ctx, staff: Staff, campaign_id: int, data) -> dict | str:
-    if not (chosen := _ticked(data)):
+    """解绑 (one row: ``one``), the ticked bound rows, every bound member of the search (``unbind=found``)
+    or everyone bound (``unbind=all``)."""
+    if data.get("one"):
+        result = binding.unbind_members(ctx, campaign_id, member_ids=[str(data["one"])], actor=staff.username)
+    elif data.get("unbind") == "found":
+        flt = forms.member_search(_search_of(data), ctx.zone)
+        result = binding.unbind_members(ctx, campaign_id, flt=flt, actor=staff.username)
+    elif data.get("unbind") == "all":
+        result = binding.unbind_members(ctx, campaign_id, everyone=True, actor=staff.username)
+    elif chosen := _ticked(data):
+        result = binding.unbind_members(ctx, campaign_id, member_ids=chosen, actor=staff.username)
+    else:
         return N_("Tick at least one member first.")
-    result = binding.unbind_members(ctx, campaign_id, member_ids=chosen, actor=staff.username)
     return {"unbound": result["unbound"], "total": result["total"]}
 
 

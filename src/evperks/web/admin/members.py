@@ -3,7 +3,7 @@ manual points grant/deduct, voucher issue and revoke, each with a reason."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -12,19 +12,21 @@ from starlette.responses import Response
 
 from evperks.api.errors import status_of
 from evperks.api.params import IntId, PathId
-from evperks.services import admin_views, members, vouchers
+from evperks.services import admin_views, members, sessions, vouchers
 from evperks.services.errors import Invalid, NotFound, ServiceError
 from evperks.services.points import ledger as points_ledger
+from evperks.services.settlement.orders import member_orders
 from evperks.services.wallet import ledger as wallet_ledger
 from evperks.web import forms
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.paging import page_number
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.admin.vouchers import MAX_ISSUE
 
 router = APIRouter(prefix="/admin/members", include_in_schema=False)
 
 PAGE_SIZE = 20
-TABS = ("vouchers", "points", "wallet", "invites")
+TABS = ("vouchers", "points", "wallet", "invites", "orders")
 NEW_FORMS = {"quantity": "1", "adjust": "grant"}  # what the change forms start with
 DONE = {
     "issued": "Vouchers issued.",
@@ -43,12 +45,13 @@ def search(request: Request, staff: StaffDep) -> Response:
     values = {name: params.get(name, "") for name in forms.MEMBER_SEARCH_FIELDS}
     try:
         flt = forms.member_search(params, ctx.zone)
-        found = members.search_members(ctx, flt, limit=PAGE_SIZE, cursor=params.get("cursor") or None)
+        found = members.search_members_numbered(ctx, flt, page=page_number(params), size=PAGE_SIZE)
     except Invalid as exc:
         return page(request, staff, "admin/members/search.html", status=422, nav="members", values=values,
-                    errors=forms.error_messages(exc, staff.locale), results=[], next_cursor=None)
+                    errors=forms.error_messages(exc, staff.locale), results=[], found=None, export_query="")
     return page(request, staff, "admin/members/search.html", nav="members", values=values, errors={},
-                results=found["items"], next_cursor=found["next_cursor"])
+                results=found["items"], found=found,
+                export_query=urlencode({k: v for k, v in values.items() if v}))
 
 
 # --- one member ------------------------------------------------------------------------------------
@@ -76,6 +79,7 @@ def member_page(request: Request, staff: Staff, member_id: str, *, status: int =
         return redirect(f"/admin/members/{quote(member_id)}?tab={tab}")
     templates = vouchers.list_templates(ctx, enabled=True, limit=200)["items"] if staff.can_change else []
     return page(request, staff, "admin/members/detail.html", status=status, nav="members", member=member,
+                open_sessions=sessions.open_sessions(ctx, member_id),
                 inviter=relations["inviter"], tab=tab, rows=rows["items"], next_cursor=rows["next_cursor"],
                 templates=templates, values=values or NEW_FORMS, errors=errors or {},
                 problem=problem, flash=done_message(request, staff.locale, DONE))
@@ -86,6 +90,7 @@ def _tab_rows(ctx, tab: str, member_id: str, cursor: str | None) -> dict:
         "vouchers": vouchers.list_member_vouchers,
         "points": points_ledger.list_ledger,
         "wallet": wallet_ledger.member_ledger,
+        "orders": member_orders,
     }[tab]
     return read(ctx, member_id=member_id, limit=PAGE_SIZE, cursor=cursor)
 

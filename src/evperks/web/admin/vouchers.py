@@ -14,6 +14,7 @@ from evperks.services import admin_views, vouchers
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
 from evperks.web import forms, refusals
 from evperks.web.admin.auth import ChangerDep, Staff, StaffDep, page
+from evperks.web.admin.paging import page_number
 from evperks.web.admin.replies import done_message, missing, redirect
 from evperks.web.i18n import translations
 
@@ -43,15 +44,12 @@ PAGE_SIZE = 20
 def template_list(request: Request, staff: StaffDep) -> Response:
     status = request.query_params.get("status", "")
     enabled = {"enabled": True, "disabled": False}.get(status)
-    try:
-        found = vouchers.list_templates(request.app.state.ctx, enabled=enabled, limit=PAGE_SIZE,
-                                        cursor=request.query_params.get("cursor") or None)
-    except Invalid:  # a cursor that is not ours: start from the first page
-        return redirect(request.url.path + (f"?status={status}" if enabled is not None else ""))
+    name = (request.query_params.get("name") or "").strip()[:100]
+    found = vouchers.list_templates_numbered(request.app.state.ctx, enabled=enabled, name=name or None,
+                                             page=page_number(request.query_params), size=PAGE_SIZE)
     names = admin_views.station_names(request.app.state.ctx, (s for t in found["items"] for s in t["station_ids"]))
-    return page(request, staff, "admin/vouchers/list.html", nav="vouchers", templates=found["items"],
-                next_cursor=found["next_cursor"], shown=status, station_names=names,
-                flash=done_message(request, staff.locale, DONE))
+    return page(request, staff, "admin/vouchers/list.html", nav="vouchers", templates=found["items"], found=found,
+                shown=status, name=name, station_names=names, flash=done_message(request, staff.locale, DONE))
 
 
 # --- create and edit -------------------------------------------------------------------------------

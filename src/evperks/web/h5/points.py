@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from evperks.services import members
 from evperks.services.points import ledger
 from evperks.web.h5.session import H5Route, MemberDep, page
 
@@ -18,8 +19,9 @@ def points(request: Request, member: MemberDep, cursor: Annotated[str | None, Qu
     ctx = request.app.state.ctx
     summary = ledger.member_points(ctx, member.id)
     entries = ledger.list_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
+    held = members.get_member(ctx, member.id)
     return page(request, member, "h5/points.html", tab="me", summary=summary, entries=entries,
-                validity=_by_expiry(summary.lots))
+                validity=_by_expiry(summary.lots), points_held=held["points_balance"] - held["points_available"])
 
 
 def _by_expiry(lots) -> list[tuple]:

@@ -15,6 +15,7 @@ from evperks.api.errors import status_of
 from evperks.domain.units import MAX_FEN
 from evperks.services import h5_views, members, payments, wallet
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from evperks.services.settlement.orders import member_refunds
 from evperks.services.wallet import wechat_pay as wechat_pay_service
 from evperks.web import refusals
 from evperks.web.forms import yuan_to_fen
@@ -79,8 +80,11 @@ def recharges(request: Request, member: MemberDep, cursor: Annotated[str | None,
     found = wallet.list_member_recharges(ctx, member_id=member.id, limit=20, cursor=cursor or None)
     campaign_ids = {v["campaign_id"] for r in found["items"] for v in r["vouchers"]}
     names = h5_views.names(ctx, station_ids=set(), campaign_ids=campaign_ids)
-    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
-    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance)
+    shown = members.get_member(ctx, member.id)
+    balance = shown["wallet_balance_fen"]
+    refunds = member_refunds(ctx, member_id=member.id) if not cursor else []
+    return page(request, member, "h5/recharges.html", tab="me", found=found, names=names, balance=balance,
+                held=balance - shown["wallet_available_fen"], refunds=refunds)
 
 
 @router.get("/balance")
@@ -89,8 +93,9 @@ def balance_details(request: Request, member: MemberDep,
     """余额明细: every wallet ledger row, newest first: recharges, payments of charge orders, refunds."""
     ctx = request.app.state.ctx
     found = wallet.member_ledger(ctx, member_id=member.id, limit=20, cursor=cursor or None)
-    balance = members.get_member(ctx, member.id)["wallet_balance_fen"]
-    return page(request, member, "h5/balance.html", tab="me", found=found, balance=balance)
+    shown = members.get_member(ctx, member.id)
+    return page(request, member, "h5/balance.html", tab="me", found=found, balance=shown["wallet_balance_fen"],
+                held=shown["wallet_balance_fen"] - shown["wallet_available_fen"])
 
 
 @router.get("/recharges/{order_no}/pay")

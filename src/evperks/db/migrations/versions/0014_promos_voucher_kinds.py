@@ -8,8 +8,8 @@
 - ``campaigns`` gains the referral safeguards ``min_first_charge_wh``, ``min_first_charge_paid_fen`` and
   ``max_rewards_per_inviter`` (NULL: no condition).
 
-Revision ID: 0013_promos_voucher_kinds
-Revises: 0012_money_lifecycle
+Revision ID: 0014_promos_voucher_kinds
+Revises: 0013_mall_points_exchange
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_promos_voucher_kinds"
-down_revision: str | Sequence[str] | None = "0012_money_lifecycle"
+revision: str = "0014_promos_voucher_kinds"
+down_revision: str | Sequence[str] | None = "0013_mall_points_exchange"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
