@@ -150,3 +150,20 @@ def test_a_template_change_of_window_leaves_issued_vouchers_as_they_were(api, me
     api.set_clock(local(2026, 3, 17, 9))
     response = api.settle(api.order(member["id"]))  # 10:00, outside the kept window
     assert response.json()["voucher_id"] is None
+
+
+def test_a_charge_session_cannot_hold_an_off_peak_voucher_outside_its_hours(api, member):
+    template = api.template(name="谷时5元", face_value_fen=500, validity={"type": "days", "days": 30},
+                            usable_hours=[{"from": "23:00", "to": "07:00"}])
+    [voucher] = api.give(member["id"], template["id"])
+    api.set_clock(local(2026, 3, 12, 23, 30))
+
+    def open_at(session_id: str, started: str):
+        return api.platform("POST", "/api/v1/charge-sessions", json={
+            "session_id": session_id, "member_id": member["id"], "station_id": "S1", "started_at": started,
+            "voucher_id": voucher["id"], "use_wallet": False})
+
+    daytime = open_at("CS-DAY", "2026-03-12T10:00:00+08:00")
+    assert (daytime.status_code, daytime.json()["code"]) == (422, "voucher.outside_usable_hours"), daytime.text
+    night = open_at("CS-NIGHT", "2026-03-12T23:10:00+08:00")
+    assert night.status_code == 201, night.text
