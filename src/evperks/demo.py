@@ -11,7 +11,7 @@ from evperks.db.migrate import upgrade
 from evperks.domain.campaigns import Metric
 from evperks.domain.mall import ItemSpec
 from evperks.domain.timecal import local_midnight_after
-from evperks.domain.vouchers import DaysValidity, DeductionType
+from evperks.domain.vouchers import DaysValidity, DeductionType, VoucherKind
 from evperks.services import access, h5_links, mall, members, points, stations, vouchers
 from evperks.services.campaigns import binding, lifecycle
 from evperks.services.campaigns.types import CAMPAIGN_TYPES, consumption, one_time, recharge, referral, registration
@@ -60,6 +60,7 @@ def prepare(settings: Settings) -> Iterator[str]:
     _settings(ctx)
     campaign_names = _campaigns(ctx, template_ids, bound=["demo-m1", "demo-m2", "demo-m3"])
     mall_names = _mall(ctx, template_ids)
+    _promotion_vouchers(ctx)
     password = secrets.token_urlsafe(9)
     access.create_admin_user(ctx, username="admin", password=password, role="admin")
     admin_key = access.create_api_key(ctx, name="demo-admin", role="admin")
@@ -136,3 +137,20 @@ def _mall(ctx: Context, template_ids: list[int]) -> list[str]:
         mall.create_item(ctx, spec, actor="demo")
     points.adjust(ctx, member_id="demo-m1", points=800, reason="演示积分", actor="demo")
     return [spec.name for spec in items]
+
+
+# A 折扣券 (服务费8折，最高抵¥3) and an off-peak 立减券 (仅限 23:00–07:00 使用), given to the first two members.
+PROMOTION_TEMPLATES = (
+    vouchers.TemplateSpec(name="服务费8折券", face_value_fen=None, deduction_type=DeductionType.SERVICE_FEE,
+                          validity=DaysValidity(30), kind=VoucherKind.PERCENT, percent_off=20, max_deduction_fen=300),
+    vouchers.TemplateSpec(name="谷时5元券", face_value_fen=500, deduction_type=DeductionType.TOTAL,
+                          validity=DaysValidity(30), usable_hours=({"from": "23:00", "to": "07:00"},)),
+)
+
+
+def _promotion_vouchers(ctx: Context) -> None:
+    for spec in PROMOTION_TEMPLATES:
+        template_id = vouchers.create_template(ctx, spec)["id"]
+        for member_id in ("demo-m1", "demo-m2"):
+            vouchers.issue_manual(ctx, member_id=member_id, template_id=template_id, quantity=1,
+                                  reason="演示数据", issued_by="demo")

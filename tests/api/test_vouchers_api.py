@@ -11,7 +11,12 @@ def test_a_template_without_its_required_fields_is_refused_naming_each(api):
     response = api.admin("POST", TEMPLATES, json={"station_ids": []})
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"name", "face_value_fen", "deduction_type", "validity"}
+    assert fields == {"name", "deduction_type", "validity"}
+    # The face value is required by kind (an amount voucher needs one, a percent one has none): it is
+    # named once the request has a well-formed shape.
+    shaped = api.admin("POST", TEMPLATES, json={"name": "券", "deduction_type": "total",
+                                                "validity": {"type": "days", "days": 7}})
+    assert [e["field"] for e in shaped.json()["errors"]] == ["face_value_fen"]
     assert api.admin("GET", TEMPLATES).json()["items"] == []
 
 

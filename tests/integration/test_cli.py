@@ -86,7 +86,10 @@ def test_the_demo_prints_its_login_and_keys_and_serves_them(tmp_path):
                 time.sleep(0.2)
         vouchers = httpx.get(f"{base}/api/v1/members/demo-m1/vouchers",
                              headers={"Authorization": f"Bearer {platform_key}"}).json()["items"]
-        assert len([v for v in vouchers if v["source"]["kind"] == "manual"]) == 3
+        manual = [v for v in vouchers if v["source"]["kind"] == "manual"]
+        assert len(manual) == 5  # three amount vouchers, a 折扣券 and an off-peak one
+        assert {(v["name"], v["kind"], v["percent_off"]) for v in manual if v["kind"] == "percent"} == {("服务费8折券", "percent", 20)}
+        assert [v["usable_hours"] for v in manual if v["name"] == "谷时5元券"] == [[{"from": "23:00", "to": "07:00"}]]
         admin_key = re.search(r"admin key:\s+(\S+)", output).group(1)
         campaigns = httpx.get(f"{base}/api/v1/admin/campaigns", headers={"Authorization": f"Bearer {admin_key}"}).json()
         assert sorted(c["type"] for c in campaigns["items"]) == ["consumption", "one_time", "recharge", "referral", "registration"]

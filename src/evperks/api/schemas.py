@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StrictStr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -179,47 +180,87 @@ DeductionTypeIn = Literal["total", "service_fee"]
 StationIds = Annotated[list[Id], Field(max_length=1000)]
 
 
+VoucherKindIn = Literal["amount", "percent"]
+Weekday = Annotated[StrictInt, Field(ge=1, le=7)]
+
+
+class UsableHoursIn(Body):
+    """A local time range ``[from, to)``, "HH:MM"; ``to`` before ``from`` wraps midnight (23:00–07:00)."""
+
+    from_: Annotated[StrictStr, Field(alias="from", max_length=5)]
+    to: Annotated[StrictStr, Field(max_length=5)]
+
+
+UsableHours = Annotated[list[UsableHoursIn], Field(max_length=10)]
+Weekdays = Annotated[list[Weekday], Field(max_length=7)]
+
+
 class TemplateIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "10元券", "face_value_fen": 1000, "deduction_type": "total", "validity": {"type": "days", "days": 7},
     }]})
 
     name: Name
-    face_value_fen: PositiveFen
+    kind: VoucherKindIn = "amount"
+    face_value_fen: PositiveFen | None = Field(default=None, description="required for amount, absent for percent")
+    percent_off: StrictInt | None = Field(default=None, description="percent voucher: 1–99 (20 = 8折)")
+    max_deduction_fen: PositiveFen | None = Field(default=None, description="percent voucher: the optional cap")
     deduction_type: DeductionTypeIn
     validity: ValidityIn
     station_ids: StationIds = []
     min_spend_fen: Fen = 0
     enabled: StrictBool = True
+    usable_hours: UsableHours = []
+    usable_weekdays: Weekdays = []
 
 
 class TemplatePatch(Body):
     """Only the fields sent change; ``null`` is not a value for any of them."""
 
     name: Name | None = None
+    kind: VoucherKindIn | None = None
     face_value_fen: PositiveFen | None = None
+    percent_off: StrictInt | None = None
+    max_deduction_fen: PositiveFen | None = None
     deduction_type: DeductionTypeIn | None = None
     validity: ValidityIn | None = None
     station_ids: StationIds | None = None
     min_spend_fen: Fen | None = None
     enabled: StrictBool | None = None
+    usable_hours: UsableHours | None = None
+    usable_weekdays: Weekdays | None = None
+
+    # What a change of kind clears: null removes it (the face value of a template turned percent, …).
+    NULLABLE: ClassVar[tuple[str, ...]] = ("face_value_fen", "percent_off", "max_deduction_fen")
 
     @model_validator(mode="after")
     def _no_nulls(self) -> TemplatePatch:
-        nulls = [f for f in self.model_fields_set if getattr(self, f) is None]
+        nulls = [f for f in self.model_fields_set if getattr(self, f) is None and f not in self.NULLABLE]
         if nulls:
             raise ValueError(f"{', '.join(sorted(nulls))} may not be null")
         return self
 
 
+class UsableHoursOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+
+
 class TemplateOut(BaseModel):
     id: int
     name: str
-    face_value_fen: int
+    kind: VoucherKindIn
+    face_value_fen: int | None
+    percent_off: int | None
+    max_deduction_fen: int | None
     deduction_type: DeductionTypeIn
     station_ids: list[str]
     validity: dict
     min_spend_fen: int
+    usable_hours: list[UsableHoursOut]
+    usable_weekdays: list[int]
     enabled: bool
     issued_count: int
     used_count: int
@@ -242,10 +283,15 @@ class VoucherOut(BaseModel):
     id: int
     template_id: int
     name: str
-    face_value_fen: int
+    kind: VoucherKindIn
+    face_value_fen: int | None
+    percent_off: int | None
+    max_deduction_fen: int | None
     deduction_type: DeductionTypeIn
     station_ids: list[str]
     min_spend_fen: int
+    usable_hours: list[UsableHoursOut]
+    usable_weekdays: list[int]
     valid_from: datetime
     valid_until: datetime
     status: Literal["available", "used", "expired", "revoked"]

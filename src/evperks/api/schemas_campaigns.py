@@ -57,6 +57,12 @@ class CampaignFields(Body):
     metric: Metric | None = None
     progress_reminder: Amount | None = None
     countdown_days: Annotated[StrictInt, Field(ge=0, le=3650)] | None = None
+    min_first_charge_kwh: Annotated[str, Field(max_length=20)] | StrictInt | float | None = Field(
+        default=None, description="referral only: the invitee's qualifying order charges at least this (≤ 3 decimals)")
+    min_first_charge_paid_fen: Annotated[StrictInt, Field(ge=0, le=MAX_FEN)] | None = Field(
+        default=None, description="referral only: … and its member paid at least this (after voucher and points)")
+    max_rewards_per_inviter: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = Field(
+        default=None, description="referral only: at most this many rewards per inviter from this campaign")
 
 
 class CampaignIn(CampaignFields):
@@ -87,6 +93,9 @@ class CampaignOut(BaseModel):
     metric: Metric | None
     progress_reminder: int | str | None
     countdown_days: int | None
+    min_first_charge_kwh: str | None
+    min_first_charge_paid_fen: int | None
+    max_rewards_per_inviter: int | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

@@ -77,7 +77,7 @@ voucher_templates = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False),
-    Column("face_value_fen", BigInteger, nullable=False),
+    Column("face_value_fen", BigInteger, nullable=True),  # NULL for a percent template
     Column("deduction_type", String(20), nullable=False),
     Column("station_ids", JSON, nullable=False),
     Column("validity_type", String(10), nullable=False),
@@ -85,10 +85,19 @@ voucher_templates = Table(
     Column("window_start", UTCDateTime(), nullable=True),
     Column("window_end", UTCDateTime(), nullable=True),
     Column("min_spend_fen", BigInteger, nullable=False, server_default="0"),
+    # 立减券 (amount: face_value_fen) or 折扣券 (percent: percent_off, optional cap max_deduction_fen).
+    Column("kind", String(10), nullable=False, server_default="amount"),
+    Column("percent_off", Integer, nullable=True),
+    Column("max_deduction_fen", BigInteger, nullable=True),
+    # 可用时段: local [{"from": "HH:MM", "to": "HH:MM"}] and ISO weekdays 1–7; NULL: no restriction.
+    Column("usable_hours", JSON, nullable=True),
+    Column("usable_weekdays", JSON, nullable=True),
     Column("enabled", Boolean, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    CheckConstraint("face_value_fen > 0", name="face_value_positive"),
+    CheckConstraint("(kind = 'amount' AND face_value_fen > 0 AND percent_off IS NULL) OR "
+                    "(kind = 'percent' AND face_value_fen IS NULL AND percent_off BETWEEN 1 AND 99)",
+                    name="kind_terms"),
     CheckConstraint("min_spend_fen >= 0", name="min_spend_not_negative"),
     CheckConstraint("deduction_type IN ('total', 'service_fee')", name="deduction_type"),
     CheckConstraint(
@@ -106,10 +115,17 @@ vouchers = Table(
     Column("template_id", BigId, ForeignKey("voucher_templates.id"), nullable=False, index=True),
     # Snapshot of the template at issue: later template edits never change an issued voucher.
     Column("name", String(100), nullable=False),
-    Column("face_value_fen", BigInteger, nullable=False),
+    Column("face_value_fen", BigInteger, nullable=True),
     Column("deduction_type", String(20), nullable=False),
     Column("station_ids", JSON, nullable=False),
     Column("min_spend_fen", BigInteger, nullable=False),
+    # 立减券 (amount: face_value_fen) or 折扣券 (percent: percent_off, optional cap max_deduction_fen).
+    Column("kind", String(10), nullable=False, server_default="amount"),
+    Column("percent_off", Integer, nullable=True),
+    Column("max_deduction_fen", BigInteger, nullable=True),
+    # 可用时段: local [{"from": "HH:MM", "to": "HH:MM"}] and ISO weekdays 1–7; NULL: no restriction.
+    Column("usable_hours", JSON, nullable=True),
+    Column("usable_weekdays", JSON, nullable=True),
     Column("valid_from", UTCDateTime(), nullable=False),
     Column("valid_until", UTCDateTime(), nullable=False),
     Column("status", String(10), nullable=False),

@@ -53,6 +53,10 @@ campaigns = Table(
     Column("metric", String(10), nullable=True),
     Column("progress_reminder", BigInteger, nullable=True),
     Column("countdown_days", Integer, nullable=True),
+    # Referral safeguards: the invitee's order that counts, and the inviter's cap per campaign (NULL: none).
+    Column("min_first_charge_wh", BigInteger, nullable=True),
+    Column("min_first_charge_paid_fen", BigInteger, nullable=True),
+    Column("max_rewards_per_inviter", Integer, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("published_at", UTCDateTime(), nullable=True),

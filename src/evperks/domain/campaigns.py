@@ -47,7 +47,9 @@ LIVE = (Status.SCHEDULED, Status.ACTIVE)
 PUBLISHED = (Status.SCHEDULED, Status.ACTIVE, Status.ENDED)
 # The fields an operator sets (the rest — status, budget used, instants of its life — the engine does).
 FIELDS = ("type", "name", "start_at", "end_at", "issue_at", "rules_text", "total_packages", "reward", "tiers",
-          "metric", "progress_reminder", "countdown_days")
+          "metric", "progress_reminder", "countdown_days",
+          # referral safeguards (the API's kWh is stored as min_first_charge_wh)
+          "min_first_charge_kwh", "min_first_charge_paid_fen", "max_rewards_per_inviter")
 # What a published campaign may still change: nothing a member was promised can be taken back.
 EDITABLE_ONCE_PUBLISHED = ("rules_text", "end_at", "total_packages")
 
@@ -77,6 +79,9 @@ class Campaign:
     metric: str | None = None
     progress_reminder: int | None = None
     countdown_days: int | None = None
+    min_first_charge_wh: int | None = None
+    min_first_charge_paid_fen: int | None = None
+    max_rewards_per_inviter: int | None = None
     id: int | None = None
     ended_reason: EndedReason | None = None
     packages_given: int = 0

@@ -55,18 +55,31 @@ class InviteReward(Result):
     """A voucher an invitation earned."""
 
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
     deduction_type: str
     valid_until: datetime
     status: str
     invitee: str  # the invitee's masked phone
+    kind: str
+    percent_off: int | None
+    max_deduction_fen: int | None
     given_at: datetime
+
+
+@result
+class InviteCondition(Result):
+    """What the running referral campaign asks of an invitee's order, and its cap per inviter (None: none)."""
+
+    min_first_charge_wh: int | None
+    min_first_charge_paid_fen: int | None
+    max_rewards_per_inviter: int | None
 
 
 @result
 class Invites(Result):
     invite_code: str
     campaign: RunningCampaign | None  # the referral campaign running for the member
+    condition: InviteCondition | None  # the safeguards of that campaign
     invitees: tuple[Invitee, ...]
     rewards: tuple[InviteReward, ...]
 
@@ -77,9 +90,12 @@ class OfferedVoucher(Result):
 
     campaign_name: str | None
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
     deduction_type: str
     quantity: int
+    kind: str
+    percent_off: int | None
+    max_deduction_fen: int | None
 
 
 @result
@@ -135,7 +151,8 @@ def invites(ctx: Context, member_id: str) -> Invites:
         p = campaign_packages.c
         rewards = conn.execute(
             select(vouchers.c.name, vouchers.c.face_value_fen, vouchers.c.deduction_type, vouchers.c.valid_until,
-                   vouchers.c.status, invitee.c.phone.label("invitee_phone"), p.created_at)
+                   vouchers.c.status, invitee.c.phone.label("invitee_phone"), p.created_at, vouchers.c.kind,
+                   vouchers.c.percent_off, vouchers.c.max_deduction_fen)
             .select_from(campaign_packages.join(vouchers, vouchers.c.package_id == p.id)
                          .join(invitee, invitee.c.id == p.ref))
             .where(p.member_id == member_id, p.trigger == referral.NAME)
@@ -144,11 +161,15 @@ def invites(ctx: Context, member_id: str) -> Invites:
     return Invites(
         invite_code=code,
         campaign=_campaign(running[0]) if running else None,  # the one that pays
+        condition=InviteCondition(min_first_charge_wh=running[0].min_first_charge_wh,
+                                  min_first_charge_paid_fen=running[0].min_first_charge_paid_fen,
+                                  max_rewards_per_inviter=running[0].max_rewards_per_inviter) if running else None,
         invitees=tuple(Invitee(phone=mask_phone(r.phone), registered_at=r.registered_at, charged=r.charge_count > 0,
                                rewarded_at=r.rewarded_at) for r in invited),
         rewards=tuple(InviteReward(name=r.name, face_value_fen=r.face_value_fen, deduction_type=r.deduction_type,
                                    valid_until=r.valid_until, status=r.status, invitee=mask_phone(r.invitee_phone),
-                                   given_at=r.created_at) for r in rewards),
+                                   given_at=r.created_at, kind=r.kind, percent_off=r.percent_off,
+                                   max_deduction_fen=r.max_deduction_fen) for r in rewards),
     )
 
 
@@ -195,5 +216,6 @@ def registration_offer(ctx: Context) -> tuple[OfferedVoucher, ...]:
         templates = {t.id: t for t in conn.execute(select(voucher_templates).where(voucher_templates.c.id.in_(wanted)))} \
             if wanted else {}
     return tuple(OfferedVoucher(campaign_name=c.name, name=t.name, face_value_fen=t.face_value_fen,
-                                deduction_type=t.deduction_type, quantity=item["quantity"])
+                                deduction_type=t.deduction_type, quantity=item["quantity"], kind=t.kind,
+                                percent_off=t.percent_off, max_deduction_fen=t.max_deduction_fen)
                  for c in paying for item in c.reward if (t := templates.get(item["template_id"])) and t.enabled)

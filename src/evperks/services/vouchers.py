@@ -12,6 +12,7 @@ from evperks.domain.vouchers import (
     DaysValidity,
     DeductionType,
     Validity,
+    VoucherKind,
     VoucherStatus,
     WindowClosed,
     WindowValidity,
@@ -31,12 +32,17 @@ from evperks.services.vouchers_results import DaysValidityOut, Voucher, VoucherT
 @dataclass(frozen=True)
 class TemplateSpec:
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent template
     deduction_type: DeductionType
     validity: Validity
     station_ids: tuple[str, ...] = ()
     min_spend_fen: int = 0
     enabled: bool = True
+    kind: VoucherKind = VoucherKind.AMOUNT
+    percent_off: int | None = None
+    max_deduction_fen: int | None = None
+    usable_hours: tuple[dict, ...] = ()  # [{"from": "HH:MM", "to": "HH:MM"}], local; empty: any hour
+    usable_weekdays: tuple[int, ...] = ()  # ISO 1 (Monday) … 7 (Sunday); empty: any day
 
 
 def create_template(ctx: Context, spec: TemplateSpec, *, actor: str = "system") -> VoucherTemplate:
@@ -86,7 +92,8 @@ def update_template(ctx: Context, template_id: int, changes: dict, *, actor: str
 
 
 # What a template used by a published campaign keeps (only ``name`` and ``enabled`` change then).
-VALUE_FIELDS = ("face_value_fen", "deduction_type", "station_ids", "validity", "min_spend_fen")
+VALUE_FIELDS = ("face_value_fen", "deduction_type", "station_ids", "validity", "min_spend_fen", "kind", "percent_off",
+                "max_deduction_fen", "usable_hours", "usable_weekdays")
 
 
 def locked_fields(ctx: Context, template_id: int) -> tuple[str, ...]:
@@ -100,7 +107,9 @@ def _refuse_value_changes_in_use(conn: Connection, template_id: int, spec: Templ
     """A template a published campaign uses keeps what it promises: only its name and enabled change."""
     def same(name: str, value) -> bool:
         current = getattr(spec, name)
-        return sorted(set(value)) == sorted(set(current)) if name == "station_ids" else value == current
+        if name in ("station_ids", "usable_weekdays"):
+            return sorted(set(value)) == sorted(set(current))
+        return tuple(value) == tuple(current) if name == "usable_hours" else value == current
 
     value_changes = sorted(n for n, v in changes.items() if n in VALUE_FIELDS and not same(n, v))
     if value_changes and template_in_use(conn, template_id):
@@ -206,6 +215,11 @@ def voucher_snapshot(template, valid_from: datetime, valid_until: datetime, *, n
         "deduction_type": template.deduction_type,
         "station_ids": template.station_ids,
         "min_spend_fen": template.min_spend_fen,
+        "kind": template.kind,
+        "percent_off": template.percent_off,
+        "max_deduction_fen": template.max_deduction_fen,
+        "usable_hours": template.usable_hours,
+        "usable_weekdays": template.usable_weekdays,
         "valid_from": valid_from,
         "valid_until": valid_until,
         "status": VoucherStatus.AVAILABLE.value,
@@ -283,6 +297,7 @@ def _voucher_out(row, now: datetime) -> Voucher:
         deduction_type=row.deduction_type,
         station_ids=row.station_ids,
         min_spend_fen=row.min_spend_fen,
+        **kind_terms_out(row),
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         status=effective_status(row, now),
@@ -360,7 +375,9 @@ def _check_stations(conn: Connection, station_ids: tuple[str, ...]) -> None:
 
 def _check_spec(spec: TemplateSpec) -> None:
     problems = template_problems(name=spec.name, face_value_fen=spec.face_value_fen, validity=spec.validity,
-                                 min_spend_fen=spec.min_spend_fen)
+                                 min_spend_fen=spec.min_spend_fen, kind=spec.kind, percent_off=spec.percent_off,
+                                 max_deduction_fen=spec.max_deduction_fen, usable_hours=list(spec.usable_hours),
+                                 usable_weekdays=list(spec.usable_weekdays))
     if problems:
         raise Invalid.fields(problems, "The voucher template is invalid: " + ", ".join(p.field for p in problems),
                              code="voucher.template_invalid")
@@ -386,6 +403,11 @@ def _spec_from_row(row) -> TemplateSpec:
         station_ids=tuple(row.station_ids),
         min_spend_fen=row.min_spend_fen,
         enabled=row.enabled,
+        kind=VoucherKind(row.kind),
+        percent_off=row.percent_off,
+        max_deduction_fen=row.max_deduction_fen,
+        usable_hours=tuple(row.usable_hours or ()),
+        usable_weekdays=tuple(row.usable_weekdays or ()),
     )
 
 
@@ -403,6 +425,12 @@ def _template_columns(spec: TemplateSpec) -> dict:
         "window_end": window.end if window else None,
         "min_spend_fen": spec.min_spend_fen,
         "enabled": spec.enabled,
+        "kind": spec.kind.value,
+        "percent_off": spec.percent_off,
+        "max_deduction_fen": spec.max_deduction_fen,
+        # NULL, not [], when unrestricted: the set-based issue copies it as it is.
+        "usable_hours": [{"from": h["from"], "to": h["to"]} for h in spec.usable_hours] or None,
+        "usable_weekdays": sorted(set(spec.usable_weekdays)) or None,
     }
 
 
@@ -421,9 +449,16 @@ def template_out(row, counts: tuple[int, int]) -> VoucherTemplate:
         station_ids=row.station_ids,
         validity=validity_out(row),
         min_spend_fen=row.min_spend_fen,
+        **kind_terms_out(row),
         enabled=row.enabled,
         issued_count=counts[0],
         used_count=counts[1],
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def kind_terms_out(row) -> dict:
+    """A template's or voucher's kind and usage windows as the API shows them ([] when unrestricted)."""
+    return {"kind": row.kind, "percent_off": row.percent_off, "max_deduction_fen": row.max_deduction_fen,
+            "usable_hours": list(row.usable_hours or []), "usable_weekdays": list(row.usable_weekdays or [])}

@@ -29,11 +29,16 @@ class WindowValidityOut(Result):
 class VoucherTemplate(Result):
     id: int
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
     deduction_type: str
     station_ids: list[str]
     validity: DaysValidityOut | WindowValidityOut
     min_spend_fen: int
+    kind: str  # amount (立减券) or percent (折扣券)
+    percent_off: int | None
+    max_deduction_fen: int | None
+    usable_hours: list[dict]  # [{"from": "HH:MM", "to": "HH:MM"}] local; [] any hour
+    usable_weekdays: list[int]  # ISO 1–7; [] any day
     enabled: bool
     issued_count: int
     used_count: int
@@ -46,10 +51,15 @@ class Voucher(Result):
     id: int
     template_id: int
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
     deduction_type: str
     station_ids: list[str]
     min_spend_fen: int
+    kind: str  # amount (立减券) or percent (折扣券)
+    percent_off: int | None
+    max_deduction_fen: int | None
+    usable_hours: list[dict]  # [{"from": "HH:MM", "to": "HH:MM"}] local; [] any hour
+    usable_weekdays: list[int]  # ISO 1–7; [] any day
     valid_from: datetime
     valid_until: datetime
     status: str  # the effective status: an available voucher past its validity reads as expired

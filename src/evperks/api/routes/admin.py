@@ -15,7 +15,7 @@ from evperks.api.responses import json_response
 from evperks.api.routing import ApiRoute
 from evperks.domain.timecal import as_utc
 from evperks.domain.units import InvalidEnergy, kwh_to_wh
-from evperks.domain.vouchers import DaysValidity, DeductionType, Validity, WindowValidity
+from evperks.domain.vouchers import DaysValidity, DeductionType, Validity, VoucherKind, WindowValidity
 from evperks.services import members, vouchers
 from evperks.services.errors import Invalid
 from evperks.services.member_search import MemberFilter
@@ -34,6 +34,11 @@ def create_template(body: schemas.TemplateIn, ctx: CtxDep) -> Response:
         station_ids=tuple(body.station_ids),
         min_spend_fen=body.min_spend_fen,
         enabled=body.enabled,
+        kind=VoucherKind(body.kind),
+        percent_off=body.percent_off,
+        max_deduction_fen=body.max_deduction_fen,
+        usable_hours=_hours(body.usable_hours),
+        usable_weekdays=tuple(body.usable_weekdays),
     )
     return json_response(vouchers.create_template(ctx, spec, actor="api"), zone=ctx.zone, status=201)
 
@@ -58,6 +63,12 @@ def patch_template(template_id: IntId, body: schemas.TemplatePatch, ctx: CtxDep)
         changes["validity"] = _validity(changes["validity"], ctx)
     if "station_ids" in changes:
         changes["station_ids"] = tuple(changes["station_ids"])
+    if "kind" in changes:
+        changes["kind"] = VoucherKind(changes["kind"])
+    if "usable_hours" in changes:
+        changes["usable_hours"] = _hours(changes["usable_hours"])
+    if "usable_weekdays" in changes:
+        changes["usable_weekdays"] = tuple(changes["usable_weekdays"])
     return json_response(vouchers.update_template(ctx, template_id, changes, actor="api"), zone=ctx.zone)
 
 
@@ -120,3 +131,7 @@ def _validity(body: schemas.DaysValidityIn | schemas.WindowValidityIn, ctx) -> V
     if isinstance(body, schemas.DaysValidityIn):
         return DaysValidity(days=body.days)
     return WindowValidity(start=as_utc(body.start, ctx.zone), end=as_utc(body.end, ctx.zone))
+
+
+def _hours(ranges: list[schemas.UsableHoursIn]) -> tuple[dict, ...]:
+    return tuple({"from": r.from_, "to": r.to} for r in ranges)

@@ -42,6 +42,9 @@ class CampaignOut(Result):
     metric: str | None
     progress_reminder: int | str | None
     countdown_days: int | None
+    min_first_charge_kwh: str | None
+    min_first_charge_paid_fen: int | None
+    max_rewards_per_inviter: int | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
@@ -74,6 +77,8 @@ def campaign_out(row) -> CampaignOut:
         packages_left=None if row.total_packages is None else row.total_packages - given,
         reward=row.reward or [], tiers=tiers, metric=row.metric,
         progress_reminder=_amount_out(row.progress_reminder, energy), countdown_days=row.countdown_days,
+        min_first_charge_kwh=_amount_out(row.min_first_charge_wh, True),
+        min_first_charge_paid_fen=row.min_first_charge_paid_fen, max_rewards_per_inviter=row.max_rewards_per_inviter,
         created_at=row.created_at, updated_at=row.updated_at, published_at=row.published_at, ended_at=row.ended_at,
     )
 
@@ -106,8 +111,29 @@ def stored_columns(values: dict, *, campaign_type: str, metric: str | None, zone
             value = [_tier(tier, i, kind, metric, energy, refused) for i, tier in enumerate(value)]
         elif name == "progress_reminder" and value is not None:
             value = _amount(value, "progress_reminder", kind, metric, energy, refused)
+        elif name == "min_first_charge_kwh":
+            name, value = "min_first_charge_wh", _kwh(value, name, refused)
+        if name in _SAFEGUARD_COLUMNS and value is not None and not getattr(kind, "SAFEGUARD_FIELDS", ()):
+            refused.append(Reason.of(_SAFEGUARD_COLUMNS[name], "campaign.only_referral",
+                                     "only referral campaigns have it"))
         columns[name] = value
     return columns, refused
+
+
+# The referral safeguards' columns → the fields the API names them by.
+_SAFEGUARD_COLUMNS = {"min_first_charge_wh": "min_first_charge_kwh", "min_first_charge_paid_fen": "min_first_charge_paid_fen",
+                      "max_rewards_per_inviter": "max_rewards_per_inviter"}
+
+
+def _kwh(value, field: str, refused: list) -> int | None:
+    """kWh (number or decimal string, ≤ 3 decimals) → Wh; None stays None."""
+    if value is None:
+        return None
+    try:
+        return kwh_to_wh(value)
+    except InvalidEnergy as exc:
+        refused.append(Reason.of(field, "campaign.kwh_invalid", "kWh %(reason)s", reason=str(exc)))
+        return None
 
 
 _TIER_KEYS = ("min_amount_fen", "threshold")

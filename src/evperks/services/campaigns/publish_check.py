@@ -8,7 +8,7 @@ the publish transaction, so the publish answer carries the same warnings.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, exists, func, select
 
 from evperks.db.tables import campaign_members, campaigns, voucher_templates
 from evperks.domain.campaign_warnings import Rival, package_value_fen, rival_warnings, shortfall_warning
@@ -89,6 +89,8 @@ def _package_value(conn: Connection, campaign: Campaign) -> int:
     packages = [campaign.reward] + [tier.get("reward") or [] for tier in campaign.tiers]
     ids = {item.get("template_id") for package in packages for item in package}
     ids = {i for i in ids if isinstance(i, int)}
-    faces = dict(conn.execute(select(voucher_templates.c.id, voucher_templates.c.face_value_fen)
+    # A percent voucher is worth at most its cap; an uncapped one has no face value to add (0).
+    worth = func.coalesce(voucher_templates.c.face_value_fen, voucher_templates.c.max_deduction_fen, 0)
+    faces = dict(conn.execute(select(voucher_templates.c.id, worth)
                               .where(voucher_templates.c.id.in_(ids))).all()) if ids else {}
     return max((package_value_fen(package, faces) for package in packages), default=0)

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from typing import NamedTuple
+
+from sqlalchemy import Connection, func, select
 
 from evperks.db.tables import referral_rewards
 from evperks.db.upsert import insert_for
@@ -13,13 +15,28 @@ from evperks.services.campaigns.issue import Issued
 from evperks.services.context import Context
 
 
-def load(conn: Connection, ctx: Context, campaign, event: OrderSettled) -> bool:
-    """Whether the invitee already earned its inviter a reward."""
+class State(NamedTuple):
+    already_rewarded: bool  # the invitee already earned its inviter a reward (from any campaign)
+    inviter_rewards: int  # the rewards the inviter earned from this campaign (counted only when it is capped)
+
+
+def load(conn: Connection, ctx: Context, campaign, event: OrderSettled) -> State:
+    """What the referral rules decide on. A capped campaign counts the inviter's rewards under a lock
+    per (campaign, inviter), held to the end of the settlement, so two invitees of one inviter settling
+    at once are counted one after the other (SQLite's write lock already serialises them)."""
     r = referral_rewards.c
-    return conn.execute(select(r.invitee_id).where(r.invitee_id == event.member_id)).first() is not None
+    already = conn.execute(select(r.invitee_id).where(r.invitee_id == event.member_id)).first() is not None
+    if already or campaign.max_rewards_per_inviter is None:
+        return State(already, 0)
+    if conn.dialect.name == "postgresql":
+        key = f"evperks.referral_cap {campaign.id} {event.inviter_id}"
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    count = conn.execute(select(func.count()).select_from(referral_rewards)
+                         .where(r.inviter_id == event.inviter_id, r.campaign_id == campaign.id)).scalar_one()
+    return State(False, count)
 
 
-def save(conn: Connection, ctx: Context, campaign, event: OrderSettled, already_rewarded: bool,
+def save(conn: Connection, ctx: Context, campaign, event: OrderSettled, state: State,
          issued: list[Issued]) -> bool:
     """Record the reward; False when another campaign rewarded this invitee meanwhile (undo this one)."""
     if not issued:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evperks.db.tables import members, stations, vouchers
 from evperks.domain.holds import available, points_hold, voucher_hold_refusal, wallet_hold
+from evperks.domain.vouchers import REFUSAL_CODES, window_refusal
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.points.settings_store import load_settings
@@ -88,7 +89,8 @@ def _open(conn: Connection, ctx: Context, request: SessionRequest, member, *, st
         "wallet_held_fen": wallet_fen, "points_held": points, "fingerprint": request.fingerprint(), "created_at": now,
     })
     if held_voucher is not None:
-        _check_voucher(conn, request, held_voucher, started_at)
+        # Local: a voucher's usage window is judged on the operator's wall clock at the session's start.
+        _check_voucher(conn, request, held_voucher, started_at.astimezone(ctx.zone))
         store.hold_voucher(conn, voucher_id=held_voucher, member_id=request.member_id, session_id=request.session_id)
     store.hold(conn, member_id=request.member_id, wallet_fen=wallet_fen, points=points)
 
@@ -142,9 +144,13 @@ def _check_voucher(conn: Connection, request: SessionRequest, voucher_id: int, s
         raise Conflict("the voucher is %(status)s", field="voucher_id", code="voucher.not_spendable", status=row.status)
     if row.held_by_session is not None:
         raise Conflict("the voucher is held by an open charge session", field="voucher_id", code="voucher.held")
-    reason = voucher_hold_refusal(voucher_terms(row), station_id=request.station_id, at=started_at)
+    terms = voucher_terms(row)
+    reason = voucher_hold_refusal(terms, station_id=request.station_id, at=started_at)
     if reason is not None:
         raise Invalid.because(reason)
+    # The session's start is the order's: a voucher outside its usage window could never pay it.
+    if (outside := window_refusal(terms, started_at)) is not None:
+        raise Invalid(outside.value, field="voucher_id", code=REFUSAL_CODES[outside])
 
 
 def _choice(voucher: VoucherChoice) -> str:

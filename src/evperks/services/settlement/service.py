@@ -153,6 +153,7 @@ def plan_settlement(conn: Connection, ctx: Context, order: ChargeOrder, now: dat
         end_time=order.end_time,
         elec_fee_fen=order.elec_fee_fen,
         service_fee_fen=order.service_fee_fen,
+        start_local=order.start_time.astimezone(ctx.zone),  # usage windows are judged at the local start
     )
     s = Settlement(order=order, member=member, amounts=amounts, breakdown=Breakdown(amounts.total_fen), now=now,
                    hold=hold)

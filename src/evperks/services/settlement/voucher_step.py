@@ -6,7 +6,16 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from evperks.db.tables import vouchers
 from evperks.db.types import UTCDateTime
-from evperks.domain.vouchers import REFUSAL_CODES, DeductionType, VoucherTerms, best_voucher, deduction_fen, refusal
+from evperks.domain.vouchers import (
+    REFUSAL_CODES,
+    DeductionType,
+    VoucherKind,
+    VoucherTerms,
+    best_voucher,
+    deduction_fen,
+    hours_ranges,
+    refusal,
+)
 from evperks.services.context import Context
 from evperks.services.errors import Conflict, Invalid
 from evperks.services.settlement.order import AUTO
@@ -17,7 +26,8 @@ from evperks.services.settlement.pipeline import Settlement
 _SPENDABLE = ("available", "expired")
 _TERMS = (vouchers.c.id, vouchers.c.status, vouchers.c.face_value_fen, vouchers.c.deduction_type,
           vouchers.c.station_ids, vouchers.c.min_spend_fen, vouchers.c.valid_from, vouchers.c.valid_until,
-          vouchers.c.issued_at)
+          vouchers.c.issued_at, vouchers.c.kind, vouchers.c.percent_off, vouchers.c.max_deduction_fen,
+          vouchers.c.usable_hours, vouchers.c.usable_weekdays)
 # Built once (see service.py): the member's vouchers that could still pay an order ending at end_time and
 # that no open charge session holds.
 _SPENDABLE_FOR_MEMBER = select(*_TERMS).where(
@@ -95,4 +105,9 @@ def voucher_terms(row) -> VoucherTerms:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         issued_at=row.issued_at,
+        kind=VoucherKind(row.kind),
+        percent_off=row.percent_off,
+        max_deduction_fen=row.max_deduction_fen,
+        usable_hours=hours_ranges(row.usable_hours),
+        usable_weekdays=frozenset(row.usable_weekdays or ()),
     )

@@ -57,10 +57,13 @@ class RechargeVoucher(Result):
     id: int
     campaign_id: int
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
     deduction_type: str
     status: str
     valid_until: datetime
+    kind: str
+    percent_off: int | None
+    max_deduction_fen: int | None
 
 
 @result

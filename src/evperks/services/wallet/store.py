@@ -96,7 +96,8 @@ def vouchers_by_recharge(conn: Connection, member_id: str, order_nos: list[str])
         return {}
     p, v = campaign_packages.c, vouchers.c
     rows = conn.execute(
-        select(p.ref, v.id, v.name, v.face_value_fen, v.deduction_type, v.status, v.valid_until, p.campaign_id)
+        select(p.ref, v.id, v.name, v.face_value_fen, v.deduction_type, v.status, v.valid_until, p.campaign_id,
+               v.kind, v.percent_off, v.max_deduction_fen)
         .select_from(campaign_packages.join(vouchers, v.package_id == p.id))
         .where(p.trigger == recharge_campaign.NAME, p.member_id == member_id, p.ref.in_(order_nos))
         .order_by(p.ref, v.id)
@@ -105,6 +106,7 @@ def vouchers_by_recharge(conn: Connection, member_id: str, order_nos: list[str])
     for r in rows:
         found.setdefault(r.ref, []).append(RechargeVoucher(
             id=r.id, campaign_id=r.campaign_id, name=r.name, face_value_fen=r.face_value_fen,
-            deduction_type=r.deduction_type, status=r.status, valid_until=r.valid_until,
+            deduction_type=r.deduction_type, status=r.status, valid_until=r.valid_until, kind=r.kind,
+            percent_off=r.percent_off, max_deduction_fen=r.max_deduction_fen,
         ))
     return found

@@ -25,6 +25,9 @@ MSGIDS: dict[str, str | Callable[[Mapping[str, object]], str | None] | None] = {
     "campaign.end_before_start": N_("must be after start_at"),
     "campaign.end_not_future": N_("must be in the future"),
     "campaign.at_least_one": N_("must be at least 1"),
+    "campaign.max_rewards_at_least_one": N_("must be at least 1"),
+    "campaign.first_charge_kwh_positive": N_("must be greater than 0"),
+    "campaign.first_charge_paid_positive": N_("must be greater than 0"),
     "campaign.not_positive": N_("must be greater than 0"),
     "campaign.reward_empty": N_("needs at least one voucher template"),
     "campaign.quantity_out_of_range": N_("must be 1 to 100"),
@@ -41,6 +44,7 @@ MSGIDS: dict[str, str | Callable[[Mapping[str, object]], str | None] | None] = {
     "campaign.reward_from_tiers": AS_WORDED,
     "campaign.only_consumption": AS_WORDED,
     "campaign.only_one_time": AS_WORDED,
+    "campaign.only_referral": AS_WORDED,
     "campaign.not_publishable": N_("The campaign cannot be published yet: see the fields marked below."),
     # Changing a draft: the values as stored.
     "campaign.type_required": AS_WORDED,

@@ -35,6 +35,11 @@ class CampaignForm:
     def tiered(self) -> bool:
         return self.kind.TIER_KEY is not None
 
+    @property
+    def safeguarded(self) -> bool:
+        """Whether the type takes the referral safeguards (its form shows them)."""
+        return bool(getattr(self.kind, "SAFEGUARD_FIELDS", ()))
+
     # --- building ----------------------------------------------------------------------------------
 
     @classmethod
@@ -45,7 +50,7 @@ class CampaignForm:
     @classmethod
     def typed(cls, campaign_type: str, data) -> CampaignForm:
         """From the posted form (a starlette FormData or any mapping of str)."""
-        values = {name: (data.get(name) or "").strip() for name in _SIMPLE}
+        values = {name: (data.get(name) or "").strip() for name in (*_SIMPLE, "min_first_charge_paid")}
         values["rules_text"] = (data.get("rules_text") or "").strip()
         rows: dict[tuple, dict[str, str]] = {}
         tiers: dict[int, dict] = {}
@@ -81,6 +86,7 @@ class CampaignForm:
         for name in ("start_at", "end_at", "issue_at"):
             values[name] = forms.wall_time(campaign[name], zone)
         values["progress_reminder"] = amount(campaign["progress_reminder"])
+        values["min_first_charge_paid"] = forms.for_display(campaign.get("min_first_charge_paid_fen"))
         values["rules_text"] = campaign["rules_text"] or ""
         tiers = [{"amount": amount(tier.get(kind.TIER_KEY)),
                   "reward": [_row(item) for item in tier.get("reward") or []]} for tier in campaign["tiers"]]
@@ -143,6 +149,12 @@ class CampaignForm:
             fields["metric"] = f.take(forms.choice, v["metric"], "metric", tuple(Metric), required=False)
             fields["progress_reminder"] = f.take(self._amount, v["progress_reminder"], "progress_reminder")
             fields["countdown_days"] = f.take(forms.whole_number, v["countdown_days"], "countdown_days", maximum=3650)
+        if self.safeguarded:
+            fields["min_first_charge_kwh"] = f.take(_kwh, v["min_first_charge_kwh"], "min_first_charge_kwh")
+            fields["min_first_charge_paid_fen"] = f.take(forms.yuan_to_fen, v["min_first_charge_paid"],
+                                                         "min_first_charge_paid")
+            fields["max_rewards_per_inviter"] = f.take(forms.whole_number, v["max_rewards_per_inviter"],
+                                                       "max_rewards_per_inviter")
         if self.tiered:
             fields["tiers"] = [
                 {self.kind.TIER_KEY: f.take(self._amount, tier["amount"], f"tiers.{i}.amount"),
@@ -160,7 +172,8 @@ class CampaignForm:
 
     def renamed_errors(self) -> dict[str, str]:
         """The service's tier amount fields → the form's ``tiers.N.amount``."""
-        return {f"tiers.{i}.{self.kind.TIER_KEY}": f"tiers.{i}.amount" for i in range(len(self.tiers))}
+        return {f"tiers.{i}.{self.kind.TIER_KEY}": f"tiers.{i}.amount" for i in range(len(self.tiers))} | {
+            "min_first_charge_paid_fen": "min_first_charge_paid"}
 
     def _amount(self, text: str, field: str):
         """Amounts in yuan (recharge tiers, amount-metric thresholds) → fen; kWh is checked and passed as
@@ -181,10 +194,18 @@ def refusal_messages(exc: ServiceError, locale: str, rename: dict[str, str]) -> 
 
 
 _SIMPLE = ("name", "start_at", "end_at", "issue_at", "total_packages", "metric", "progress_reminder",
-           "countdown_days")
+           "countdown_days", "min_first_charge_kwh", "max_rewards_per_inviter")
 _REWARD_KEY = re.compile(r"reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")
 _TIER_REWARD_KEY = re.compile(r"tiers\.(?P<tier>\d{1,3})\.reward\.(?P<row>\d{1,3})\.(?P<part>template_id|quantity)")
 _TIER_KEY = re.compile(r"tiers\.(?P<tier>\d{1,3})\.amount")
+
+
+def _kwh(text: str, field: str) -> str | None:
+    """kWh checked here and passed as typed (the service stores it as Wh); blank → None."""
+    if not text:
+        return None
+    forms.kwh(text, field)
+    return text
 
 
 def _row(item: dict) -> dict[str, str]:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from evperks.api.errors import status_of
 from evperks.api.params import IntId
-from evperks.domain.vouchers import DaysValidity, DeductionType, WindowValidity
+from evperks.domain.vouchers import DaysValidity, DeductionType, VoucherKind, WindowValidity
 from evperks.services import admin_views, vouchers
 from evperks.services.errors import Conflict, Invalid, NotFound, ServiceError
 from evperks.web import forms, refusals
@@ -20,10 +20,13 @@ from evperks.web.i18n import translations
 
 router = APIRouter(prefix="/admin/voucher-templates", include_in_schema=False)
 
-SPEC_FIELDS = ("name", "face_value_fen", "deduction_type", "station_ids", "validity", "min_spend_fen")
+SPEC_FIELDS = ("name", "face_value_fen", "deduction_type", "station_ids", "validity", "min_spend_fen", "kind",
+               "percent_off", "max_deduction_fen", "usable_hours", "usable_weekdays")
 # Service field names → the form's.
 FORM_FIELD = {"face_value_fen": "face_value", "min_spend_fen": "min_spend", "validity": "validity_type",
-              "validity.end": "window_end", "validity.start": "window_start", "validity.days": "validity_days", "template_id": "", "member_id": "member"}
+              "validity.end": "window_end", "validity.start": "window_start", "validity.days": "validity_days", "template_id": "", "member_id": "member",
+              "max_deduction_fen": "max_deduction", "usable_hours.0.from": "usable_from", "usable_hours.0.to": "usable_to",
+              "usable_hours": "usable_from"}
 DONE = {
     "created": "Voucher template created.",
     "saved": "Changes saved.",
@@ -55,16 +58,60 @@ def template_spec(form, zone) -> vouchers.TemplateSpec:
     """The template the 新建/编辑 form describes; every field it refuses is named in one Invalid."""
     fields = forms.Fields()
     name = fields.take(forms.text, form.get("name"), "name", required=True)
-    face_value = fields.take(forms.yuan_to_fen, form.get("face_value"), "face_value", positive=True)
-    if face_value is None and "face_value" not in fields.reasons:
-        fields.refuse("face_value", "form.required", "Required")
+    kind = VoucherKind(fields.take(forms.choice, form.get("kind") or "amount", "kind", tuple(VoucherKind)) or "amount")
+    face_value = percent_off = cap = None
+    if kind is VoucherKind.AMOUNT:  # the other kind's fields are ignored (the form hides them)
+        face_value = fields.take(forms.yuan_to_fen, form.get("face_value"), "face_value", positive=True)
+        if face_value is None and "face_value" not in fields.reasons:
+            fields.refuse("face_value", "form.required", "Required")
+    else:
+        percent_off = fields.take(_percent, form.get("percent_off"))
+        cap = fields.take(forms.yuan_to_fen, form.get("max_deduction"), "max_deduction", positive=True)
+    hours = fields.take(_hours, form.get("usable_from"), form.get("usable_to"))
+    weekdays = fields.take(_weekdays, _listed(form, "usable_weekdays"))
     deduction = fields.take(forms.choice, form.get("deduction_type"), "deduction_type", tuple(DeductionType))
     station_ids = tuple(sorted({s for s in _listed(form, "station_ids") if s}))
     validity = fields.take(_validity, form, zone)
     min_spend = fields.take(forms.yuan_to_fen, form.get("min_spend"), "min_spend")
     fields.check()
     return vouchers.TemplateSpec(name=name, face_value_fen=face_value, deduction_type=DeductionType(deduction),
-                                 validity=validity, station_ids=station_ids, min_spend_fen=min_spend or 0)
+                                 validity=validity, station_ids=station_ids, min_spend_fen=min_spend or 0, kind=kind,
+                                 percent_off=percent_off, max_deduction_fen=cap, usable_hours=hours,
+                                 usable_weekdays=weekdays)
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def _percent(value: str | None) -> int | None:
+    """A whole 1–99; blank is None (the service then says a percent voucher needs it). Refused with the
+    API's words: the range itself is the domain's rule."""
+    if _blank(value):
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.lstrip("-").isdigit()):
+        raise Invalid("must be a whole number from 1 to 99", field="percent_off", code="voucher.percent_range")
+    return int(text)
+
+
+def _hours(start: str | None, end: str | None) -> tuple[dict, ...]:
+    """The form's one 可用时段 range ("HH:MM" each, from <input type="time">); both blank: any hour. The
+    API takes several; the form edits the first."""
+    if _blank(start) and _blank(end):
+        return ()
+    fields = forms.Fields()
+    for name, value in (("usable_from", start), ("usable_to", end)):
+        if _blank(value):
+            fields.refuse(name, "form.required", "Required")
+    fields.check()
+    return ({"from": start.strip(), "to": end.strip()},)
+
+
+def _weekdays(values: list[str]) -> tuple[int, ...]:
+    if any(v not in ("1", "2", "3", "4", "5", "6", "7") for v in values):
+        raise Invalid("Choose one of the options", field="usable_weekdays", code="form.not_an_option")
+    return tuple(sorted({int(v) for v in values}))
 
 
 def _listed(form, name: str) -> list[str]:
@@ -101,6 +148,12 @@ def form_values(template: dict, zone) -> dict:
         "window_start": forms.wall_time(validity.get("start"), zone),
         "window_end": forms.wall_time(validity.get("end"), zone),
         "min_spend": forms.for_display(template["min_spend_fen"]),
+        "kind": template["kind"],
+        "percent_off": str(template["percent_off"] or ""),
+        "max_deduction": forms.for_display(template["max_deduction_fen"]),
+        "usable_from": template["usable_hours"][0]["from"] if template["usable_hours"] else "",
+        "usable_to": template["usable_hours"][0]["to"] if template["usable_hours"] else "",
+        "usable_weekdays": [str(d) for d in template["usable_weekdays"]],
     }
 
 
@@ -108,6 +161,7 @@ def _typed(form: FormData) -> dict:
     """What the user typed, to show again when the form is refused."""
     values = {k: v for k, v in form.items() if k != "csrf_token"}
     values["station_ids"] = form.getlist("station_ids")
+    values["usable_weekdays"] = form.getlist("usable_weekdays")
     return values
 
 
@@ -187,7 +241,7 @@ def _kept_if_locked(form: FormData, template: dict, ctx) -> dict:
     """Locked fields are shown disabled, so not posted: they keep their stored values. One posted anyway
     (a form opened before a campaign took the template) is taken as posted, and the service refuses it."""
     values = form_values(template, ctx.zone)
-    values.update({key: form.getlist(key) if key == "station_ids" else form.get(key) for key in form})
+    values.update({key: form.getlist(key) if key in ("station_ids", "usable_weekdays") else form.get(key) for key in form})
     return values
 
 

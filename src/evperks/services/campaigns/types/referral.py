@@ -1,5 +1,10 @@
 """拉新活动: the inviter of a new member gets one package when the invitee's first charge settles.
-Bound members are the eligible inviters; with none bound, every member is eligible."""
+Bound members are the eligible inviters; with none bound, every member is eligible.
+
+Safeguards (optional): with ``min_first_charge_wh`` and/or ``min_first_charge_paid_fen`` the inviter is
+rewarded on the invitee's first order that reaches them (not only its first order: a 1 kWh session no
+longer earns anything, and a later 6 kWh one still can); ``max_rewards_per_inviter`` caps what one
+inviter earns from the campaign. Still one reward per invitee, ever (``referrals``)."""
 
 from __future__ import annotations
 
@@ -21,20 +26,52 @@ REACTS_TO = (OrderSettled,)
 # invitee, ever, whichever campaign paid it (``referrals`` records it).
 ONE_CAMPAIGN_PER_EVENT = True
 STATE = referrals
+# The safeguards the type takes (an optional fact: the console's form shows these fields when present).
+SAFEGUARD_FIELDS = ("min_first_charge_kwh", "min_first_charge_paid_fen", "max_rewards_per_inviter")
 
 
 def validate(draft: Campaign) -> list[Reason]:
-    return check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+    return (check_reward(draft.reward, "reward") + no_tiers(draft) + only_for_consumption(draft) + no_issue_at(draft)
+            + safeguard_problems(draft))
+
+
+def safeguard_problems(draft: Campaign) -> list[Reason]:
+    """Each safeguard, when set, at least 1 (0 would be no condition: leave it empty instead)."""
+    values = (("min_first_charge_kwh", draft.min_first_charge_wh, "campaign.first_charge_kwh_positive",
+               "must be greater than 0"),
+              ("min_first_charge_paid_fen", draft.min_first_charge_paid_fen, "campaign.first_charge_paid_positive",
+               "must be greater than 0"),
+              ("max_rewards_per_inviter", draft.max_rewards_per_inviter, "campaign.max_rewards_at_least_one",
+               "must be at least 1"))
+    return [Reason.of(field, code, message) for field, value, code, message in values if value is not None and value < 1]
 
 
 def audience(event: OrderSettled) -> Audience | None:
-    if not event.first_charge or event.inviter_id is None or event.inviter_id == event.member_id:
+    # Any order of an invited member may be the first that qualifies; ``earns`` decides per campaign.
+    if event.inviter_id is None or event.inviter_id == event.member_id:
         return None
     return Audience(at=event.at, participant=event.inviter_id)
 
 
-def earns(campaign, event: OrderSettled, already_rewarded: bool) -> list[Package]:
-    return [] if already_rewarded else [Package(event.inviter_id, NAME, campaign.reward, ref=event.member_id)]
+def has_thresholds(campaign) -> bool:
+    return campaign.min_first_charge_wh is not None or campaign.min_first_charge_paid_fen is not None
+
+
+def qualifies(campaign, event: OrderSettled) -> bool:
+    """Without thresholds only the invitee's first charge counts (as always); with them, its first order
+    that reaches every threshold set."""
+    if not has_thresholds(campaign):
+        return event.first_charge
+    return ((campaign.min_first_charge_wh is None or event.energy_wh >= campaign.min_first_charge_wh)
+            and (campaign.min_first_charge_paid_fen is None or event.paid_fen >= campaign.min_first_charge_paid_fen))
+
+
+def earns(campaign, event: OrderSettled, state: referrals.State) -> list[Package]:
+    if state.already_rewarded or not qualifies(campaign, event):
+        return []
+    if campaign.max_rewards_per_inviter is not None and state.inviter_rewards >= campaign.max_rewards_per_inviter:
+        return []
+    return [Package(event.inviter_id, NAME, campaign.reward, ref=event.member_id)]
 
 
 # --- how the console and H5 show it ---
