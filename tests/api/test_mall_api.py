@@ -207,3 +207,15 @@ def test_the_platform_lists_what_members_can_exchange_now_with_their_count(mall)
 
 def test_the_platform_key_cannot_change_items(mall):
     assert mall.api.platform("POST", ITEMS, json={}).status_code == 403
+
+
+def test_an_item_giving_a_percent_voucher_lists_its_discount_and_cap_and_exchanges(mall):
+    percent = mall.api.template(name="服务费8折券", kind="percent", percent_off=20, max_deduction_fen=300,
+                                deduction_type="service_fee", face_value_fen=None)["id"]
+    item = mall.create(name="折扣券", reward=[{"template_id": percent, "quantity": 1}])
+    listed = mall.api.platform("GET", "/api/v1/mall/items").json()["items"]
+    assert [(v["name"], v["kind"], v["face_value_fen"], v["percent_off"], v["max_deduction_fen"])
+            for v in listed[0]["vouchers"]] == [("服务费8折券", "percent", None, 20, 300)]
+    buyer = mall.member_with_points(500)
+    assert mall.exchange(buyer, "EX-P1", item["id"]).status_code == 201
+    assert [(v["name"], v["percent_off"]) for v in mall.api.vouchers(buyer)] == [("服务费8折券", 20)]

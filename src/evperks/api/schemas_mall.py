@@ -89,7 +89,11 @@ class OfferVoucherOut(BaseModel):
     template_id: int
     quantity: int
     name: str
-    face_value_fen: int
+    face_value_fen: int | None = Field(description="null for a percent voucher")
+    kind: str = Field(description="amount | percent")
+    percent_off: int | None
+    max_deduction_fen: int | None
+    deduction_type: str = Field(description="total | service_fee")
 
 
 class MallOfferOut(BaseModel):

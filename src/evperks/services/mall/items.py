@@ -148,9 +148,13 @@ def _templates(conn: Connection, ids: set[int]) -> dict:
 
 
 def _offer_voucher(line: dict, templates: dict) -> OfferVoucher:
-    template = templates.get(line["template_id"])
-    return OfferVoucher(template_id=line["template_id"], quantity=line["quantity"],
-                        name=template.name if template else "", face_value_fen=template.face_value_fen if template else 0)
+    t = templates.get(line["template_id"])
+    if t is None:  # a template deleted under the item: the line still shows, worth nothing
+        return OfferVoucher(template_id=line["template_id"], quantity=line["quantity"], name="", face_value_fen=0,
+                            kind="amount", percent_off=None, max_deduction_fen=None, deduction_type="total")
+    return OfferVoucher(template_id=t.id, quantity=line["quantity"], name=t.name, face_value_fen=t.face_value_fen,
+                        kind=t.kind, percent_off=t.percent_off, max_deduction_fen=t.max_deduction_fen,
+                        deduction_type=t.deduction_type)
 
 
 def _columns(spec: ItemSpec) -> dict:

@@ -40,12 +40,17 @@ class MallItemPage(Result):
 
 @result
 class OfferVoucher(Result):
-    """A reward line as a member reads it: the template's name and face value."""
+    """A reward line as a member reads it: the template's name and what it is worth (a face value, or a
+    percentage off with its cap)."""
 
     template_id: int
     quantity: int
     name: str
-    face_value_fen: int
+    face_value_fen: int | None  # None for a percent voucher
+    kind: str
+    percent_off: int | None
+    max_deduction_fen: int | None
+    deduction_type: str
 
 
 @result
