@@ -13,6 +13,9 @@ from evperks.services import vouchers
 from evperks.services.campaigns import lifecycle
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# How long a direct HTTP call waits for the server: a bound for a loaded 2-core machine (httpx's default of
+# 5 s was reached in CI while other tests ran), not a speed limit; the browser waits as long.
+WAIT = httpx.Timeout(20.0)
 
 
 def local(*args: int) -> datetime:
@@ -20,7 +23,8 @@ def local(*args: int) -> datetime:
 
 
 def platform(site, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, site.url(path), headers={"Authorization": f"Bearer {site.platform_key}"}, **kwargs)
+    return httpx.request(method, site.url(path), headers={"Authorization": f"Bearer {site.platform_key}"},
+                         timeout=WAIT, **kwargs)
 
 
 def member(site, phone: str, **fields) -> dict:
@@ -30,7 +34,7 @@ def member(site, phone: str, **fields) -> dict:
 
 
 def member_by_phone(site, phone: str) -> dict | None:
-    response = httpx.get(site.url("/api/v1/admin/members"), params={"phone": phone},
+    response = httpx.get(site.url("/api/v1/admin/members"), params={"phone": phone}, timeout=WAIT,
                          headers={"Authorization": f"Bearer {site.admin_key}"})
     assert response.status_code == 200, response.text
     items = response.json()["items"]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from evperks.domain.vouchers import DeductionType
 from evperks.services.campaigns import binding, lifecycle
 from tests import factories as f
-from tests.browser.h5_support import enter
+from tests.browser.h5_support import WAIT, enter
 from tests.browser.test_admin_campaigns import _create, _start
 
 WINDOW = {"start_at": f.local(2026, 3, 10, 8), "end_at": f.local(2026, 4, 10), "rules_text": "规则"}
@@ -25,7 +25,8 @@ def _referral(site, name: str, template: dict, *, publish: bool = True) -> dict:
 
 
 def _tick(site) -> None:
-    response = httpx.post(site.url("/api/v1/sandbox/tick"), headers={"Authorization": f"Bearer {site.admin_key}"})
+    response = httpx.post(site.url("/api/v1/sandbox/tick"), headers={"Authorization": f"Bearer {site.admin_key}"},
+                          timeout=WAIT)
     assert response.status_code == 200, response.text
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from evperks.services.campaigns import lifecycle
 from tests import factories as f
 from tests.browser.conftest import log_in, shot
+from tests.browser.h5_support import WAIT
 
 T0 = f.local(2026, 3, 10, 9)  # the sandbox clock stands here; campaigns start at 08:00 the same day
 START, END = "2026-03-10T08:00", "2026-04-10T00:00"
@@ -73,7 +74,7 @@ def test_a_registration_campaign_with_two_denominations_is_published_and_its_det
     expect(page.get_by_test_id("stat-packages-given")).to_contain_text("0")
 
     registered = httpx.post(site.url("/api/v1/members"), json={"phone": "13800000001"},
-                            headers={"Authorization": f"Bearer {site.platform_key}"})
+                            headers={"Authorization": f"Bearer {site.platform_key}"}, timeout=WAIT)
     assert registered.status_code == 201
     with page.expect_request(lambda request: request.url.endswith("/stats")) as polled:
         pass  # the next htmx refresh, sent after the registration

@@ -6,6 +6,7 @@ import httpx
 
 from evperks.services.access import create_admin_user
 from tests.browser.conftest import PASSWORD, log_in, shot
+from tests.browser.h5_support import WAIT
 
 
 def test_an_admin_signs_in_and_sees_the_chinese_menu(page, site):
@@ -44,7 +45,7 @@ def test_five_failures_lock_the_name_even_with_the_right_password_afterwards(pag
 
 def test_a_login_post_without_the_forms_csrf_token_is_refused(site):
     create_admin_user(site.ctx, username="alice", password=PASSWORD, role="admin")
-    response = httpx.post(site.url("/admin/login"), data={"username": "alice", "password": PASSWORD})
+    response = httpx.post(site.url("/admin/login"), data={"username": "alice", "password": PASSWORD}, timeout=WAIT)
     assert response.status_code == 403
     assert "evperks_admin" not in response.cookies
 

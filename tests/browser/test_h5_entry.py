@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import expect
 
 from evperks.services import vouchers
-from tests.browser.h5_support import enter, link, local, member, template
+from tests.browser.h5_support import WAIT, enter, link, local, member, template
 
 PRIVATE_PAGES = ["/h5", "/h5/me", "/h5/invite", "/h5/invite/qr.svg", "/h5/vouchers", "/h5/recharge", "/h5/recharges",
                  "/h5/points", "/h5/campaigns", "/h5/messages"]
@@ -29,7 +29,7 @@ def test_a_tampered_or_expired_link_shows_a_clear_page_and_starts_no_session(pho
     expect(phone.get_by_role("heading", name="链接已过期")).to_be_visible()
     assert not [c for c in phone.context.cookies() if c["name"] == "evperks_member"]
     for path in PRIVATE_PAGES:  # nothing private without a session
-        response = httpx.get(site.url(path), follow_redirects=False)
+        response = httpx.get(site.url(path), follow_redirects=False, timeout=WAIT)
         assert (response.status_code, response.headers["location"]) == (303, "/h5/welcome"), path
 
 
