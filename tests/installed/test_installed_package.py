@@ -19,6 +19,7 @@ MENU = {
     "/admin/stored-value": "储值管理",
     "/admin/stations": "站点",
     "/admin/audit": "审计日志",
+    "/admin/exports": "数据导出",
 }
 # Detail and create pages behind the menu, with the ids of the data the deployment made.
 PAGES = {
